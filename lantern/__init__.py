@@ -1,0 +1,1 @@
+"""Lantern: a live service directory, matching and referrals for anti-trafficking coalitions."""

@@ -1,0 +1,99 @@
+"""The one JSON API, /api/v1/, composed from each domain's router, with one OpenAPI document."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import NinjaAPI, Schema
+
+from lantern.accounts.selectors import memberships_of
+from lantern.core.api_auth import token_auth, write_auth
+from lantern.core.api_errors import FieldError
+from lantern.directory.api import router as directory_router
+from lantern.directory.profile import profile_document
+
+api = NinjaAPI(
+    title="Lantern API",
+    version="1",
+    description=(
+        "Open Referral HSDS 3.1 directory with Lantern's profile, and Lantern's own "
+        "operations. Authenticate with `Authorization: Bearer <token>` "
+        "(`lantern token create EMAIL`)."
+    ),
+    urls_namespace="api",
+    docs_url=None,
+)
+
+
+@api.exception_handler(FieldError)
+def _field_error(request: HttpRequest, exc: FieldError) -> Any:
+    return api.create_response(request, exc.payload(), status=422)
+
+
+class ApiMeta(Schema):
+    version: str
+    profile: str
+    openapi_url: str
+
+
+@api.get("/", response=ApiMeta, auth=None, summary="About this API and its HSDS profile")
+def api_meta(request: HttpRequest) -> Any:
+    return {
+        "version": "3.1",
+        "profile": request.build_absolute_uri(reverse("api:profile")),
+        "openapi_url": request.build_absolute_uri(reverse("api:openapi-json")),
+    }
+
+
+@api.get(
+    "/profile",
+    response=dict[str, Any],
+    auth=None,
+    url_name="profile",
+    summary="The Lantern HSDS profile document",
+)
+def api_profile(request: HttpRequest) -> Any:
+    return profile_document(request.build_absolute_uri(reverse("api:profile")))
+
+
+class MeOrganization(Schema):
+    id: str
+    name: str
+    hsds_organization_id: str | None
+    roles: list[str]
+
+
+class Me(Schema):
+    id: str
+    email: str
+    display_name: str
+    organizations: list[MeOrganization]
+
+
+@api.get("/me", response=Me, auth=[token_auth, *write_auth[1:]], summary="Who am I")
+def me(request: HttpRequest) -> Any:
+    user = request.auth
+    orgs: dict[str, dict[str, Any]] = {}
+    for membership in memberships_of(user).order_by("organization__name", "role"):
+        org = membership.organization
+        entry = orgs.setdefault(
+            str(org.pk),
+            {
+                "id": str(org.pk),
+                "name": org.name,
+                "hsds_organization_id": (
+                    str(org.hsds_organization_id) if org.hsds_organization_id else None
+                ),
+                "roles": [],
+            },
+        )
+        entry["roles"].append(membership.role)
+    return {
+        "id": str(user.pk),
+        "email": user.email,
+        "display_name": user.display_name,
+        "organizations": list(orgs.values()),
+    }
+
+
+api.add_router("/", directory_router)

@@ -1,0 +1,310 @@
+"""The HSDS 3.1 API under /api/v1/: thin, calls selectors and services."""
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, StreamingHttpResponse
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict, StrictInt
+
+from lantern.core import postcodes
+from lantern.core.api_auth import optional_auth, write_auth
+from lantern.core.api_errors import FieldError, reject_unknown_query
+from lantern.directory import selectors
+from lantern.directory.hsds import (
+    Viewer,
+    capacity_json,
+    organization_json,
+    service_at_location_json,
+    service_json,
+    taxonomy_json,
+    taxonomy_term_json,
+)
+from lantern.directory.services import CapacityError, capacity_set
+
+router = Router(tags=["directory"])
+
+MAX_PER_PAGE = settings.LANTERN_API_MAX_PER_PAGE
+
+
+class ListParams(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    search: str | None = Field(None, max_length=200)
+    page: int = Field(1, ge=1, le=100000)
+    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE)
+    format: Literal["json", "ndjson"] = "json"
+    taxonomy_term_id: UUID | None = None
+    taxonomy_id: UUID | None = None
+    organization_id: UUID | None = None
+    modified_after: datetime | None = None
+
+    def filters(self) -> selectors.DirectoryFilters:
+        return selectors.DirectoryFilters(
+            search=self.search,
+            taxonomy_term_id=str(self.taxonomy_term_id) if self.taxonomy_term_id else None,
+            taxonomy_id=str(self.taxonomy_id) if self.taxonomy_id else None,
+            organization_id=str(self.organization_id) if self.organization_id else None,
+            modified_after=self.modified_after,
+        )
+
+
+class SalParams(ListParams):
+    postcode: str | None = Field(None, max_length=10, pattern=r"^\d{5}(-\d{4})?$")
+    proximity: float | None = Field(None, gt=0, le=2_000_000, description="meters")
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class Page(Schema):
+    total_items: int
+    total_pages: int
+    page_number: int
+    size: int
+    first_page: bool
+    last_page: bool
+    empty: bool
+    contents: list[dict[str, Any]]
+
+
+def _page_envelope(items: list[dict[str, Any]], total: int, params: ListParams) -> dict[str, Any]:
+    total_pages = max(1, math.ceil(total / params.per_page)) if total else 0
+    return {
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": params.page,
+        "size": len(items),
+        "first_page": params.page == 1,
+        "last_page": params.page >= total_pages,
+        "empty": total == 0,
+        "contents": items,
+    }
+
+
+def _ndjson(items: Iterable[dict[str, Any]]) -> StreamingHttpResponse:
+    def lines() -> Iterator[bytes]:
+        for item in items:
+            yield (json.dumps(item, separators=(",", ":")) + "\n").encode()
+
+    return StreamingHttpResponse(lines(), content_type="application/x-ndjson")
+
+
+def _slice(params: ListParams) -> slice:
+    start = (params.page - 1) * params.per_page
+    return slice(start, start + params.per_page)
+
+
+def _respond(request: HttpRequest, params: ListParams, rows: Any, total: int, render: Any) -> Any:
+    if params.format == "ndjson":
+        # NDJSON is for bulk sync: every matching item, in bounded chunks, no envelope.
+        def stream() -> Iterator[dict[str, Any]]:
+            chunk = 200
+            for start in range(0, total, chunk):
+                yield from render(list(rows[start : start + chunk]))
+
+        return _ndjson(stream())
+    page_rows = list(rows[_slice(params)])
+    return _page_envelope(render(page_rows), total, params)
+
+
+@router.get("/services", response=Page, auth=optional_auth, summary="List services")
+def list_services(request: HttpRequest, params: Query[ListParams]) -> Any:
+    reject_unknown_query(request, ListParams.model_fields)
+    qs = selectors.services_list(params.filters())
+
+    def render(rows: list[Any]) -> list[dict[str, Any]]:
+        viewer = Viewer(request.auth)
+        viewer.load_attributes(
+            [s.id for s in rows]
+            + [sal.location_id for s in rows for sal in s.service_at_locations.all()]
+        )
+        return [service_json(s, viewer) for s in rows]
+
+    return _respond(request, params, qs, qs.count(), render)
+
+
+@router.get(
+    "/services/{service_id}", response=dict[str, Any], auth=optional_auth, summary="Get a service"
+)
+def get_service(request: HttpRequest, service_id: UUID) -> Any:
+    service = selectors.service_get(service_id)
+    viewer = Viewer(request.auth)
+    viewer.load_attributes(
+        [service.id] + [sal.location_id for sal in service.service_at_locations.all()]
+    )
+    return service_json(service, viewer)
+
+
+@router.get("/organizations", response=Page, auth=optional_auth, summary="List organizations")
+def list_organizations(request: HttpRequest, params: Query[ListParams]) -> Any:
+    reject_unknown_query(request, ListParams.model_fields)
+    qs = selectors.organizations_list(params.filters())
+
+    def render(rows: list[Any]) -> list[dict[str, Any]]:
+        viewer = Viewer(request.auth)
+        viewer.load_attributes([o.id for o in rows])
+        return [organization_json(o, viewer, full=False) for o in rows]
+
+    return _respond(request, params, qs, qs.count(), render)
+
+
+@router.get(
+    "/organizations/{organization_id}",
+    response=dict[str, Any],
+    auth=optional_auth,
+    summary="Get an organization",
+)
+def get_organization(request: HttpRequest, organization_id: UUID) -> Any:
+    org = selectors.organization_get(organization_id)
+    viewer = Viewer(request.auth)
+    viewer.load_attributes([org.id] + [loc.id for loc in org.locations.all()])
+    return organization_json(org, viewer, full=True)
+
+
+def _near(params: SalParams) -> selectors.GeoQuery | None:
+    if params.latitude is not None or params.longitude is not None:
+        if params.latitude is None or params.longitude is None:
+            missing = "latitude" if params.latitude is None else "longitude"
+            raise FieldError(
+                missing, "latitude and longitude must be given together", where="query"
+            )
+        if params.proximity is None:
+            raise FieldError(
+                "proximity", "proximity (meters) is required with a point", where="query"
+            )
+        return selectors.GeoQuery(params.latitude, params.longitude, params.proximity / 1000)
+    if params.postcode and params.proximity is not None:
+        place = postcodes.lookup(params.postcode)
+        if place is None:
+            raise FieldError("postcode", "unknown postcode", where="query")
+        return selectors.GeoQuery(place.latitude, place.longitude, params.proximity / 1000)
+    if params.proximity is not None:
+        raise FieldError(
+            "proximity", "proximity needs a postcode or latitude/longitude", where="query"
+        )
+    return None
+
+
+@router.get(
+    "/service_at_locations",
+    response={200: Page, 422: dict[str, Any]},
+    auth=optional_auth,
+    summary="List services at locations, optionally near a point",
+)
+def list_service_at_locations(request: HttpRequest, params: Query[SalParams]) -> Any:
+    reject_unknown_query(request, SalParams.model_fields)
+    near = _near(params)
+    rows, distances = selectors.service_at_locations_list(
+        user=request.auth, filters=params.filters(), postcode=params.postcode, near=near
+    )
+    total = len(rows) if isinstance(rows, list) else rows.count()
+
+    def render(page_rows: list[Any]) -> list[dict[str, Any]]:
+        viewer = Viewer(request.auth)
+        viewer.load_attributes(
+            [s.id for s in page_rows]
+            + [s.location_id for s in page_rows]
+            + [s.service_id for s in page_rows]
+        )
+        return [service_at_location_json(s, viewer, distances.get(s.pk)) for s in page_rows]
+
+    return _respond(request, params, rows, total, render)
+
+
+@router.get(
+    "/service_at_locations/{sal_id}",
+    response=dict[str, Any],
+    auth=optional_auth,
+    summary="Get a service at a location",
+)
+def get_service_at_location(request: HttpRequest, sal_id: UUID) -> Any:
+    sal = selectors.service_at_location_get(sal_id)
+    viewer = Viewer(request.auth)
+    viewer.load_attributes([sal.id, sal.location_id, sal.service_id])
+    return service_at_location_json(sal, viewer)
+
+
+@router.get("/taxonomies", response=Page, auth=optional_auth, summary="List taxonomies")
+def list_taxonomies(request: HttpRequest, params: Query[ListParams]) -> Any:
+    reject_unknown_query(request, ListParams.model_fields)
+    qs = selectors.taxonomies_list(params.search)
+    return _respond(request, params, qs, qs.count(), lambda rows: [taxonomy_json(t) for t in rows])
+
+
+@router.get(
+    "/taxonomies/{taxonomy_id}",
+    response=dict[str, Any],
+    auth=optional_auth,
+    summary="Get a taxonomy",
+)
+def get_taxonomy(request: HttpRequest, taxonomy_id: UUID) -> Any:
+    tax = selectors.taxonomies_list().filter(pk=taxonomy_id).first()
+    if tax is None:
+        raise Http404
+    return taxonomy_json(tax)
+
+
+@router.get("/taxonomy_terms", response=Page, auth=optional_auth, summary="List taxonomy terms")
+def list_taxonomy_terms(request: HttpRequest, params: Query[ListParams]) -> Any:
+    reject_unknown_query(request, ListParams.model_fields)
+    qs = selectors.taxonomy_terms_list(
+        search=params.search,
+        taxonomy_id=str(params.taxonomy_id) if params.taxonomy_id else None,
+    )
+    return _respond(
+        request, params, qs, qs.count(), lambda rows: [taxonomy_term_json(t) for t in rows]
+    )
+
+
+@router.get(
+    "/taxonomy_terms/{term_id}",
+    response=dict[str, Any],
+    auth=optional_auth,
+    summary="Get a taxonomy term",
+)
+def get_taxonomy_term(request: HttpRequest, term_id: UUID) -> Any:
+    term = selectors.taxonomy_terms_list().filter(pk=term_id).first()
+    if term is None:
+        raise Http404
+    return taxonomy_term_json(term)
+
+
+class CapacityPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    available: StrictInt | None = Field(None, ge=0, le=100000)
+    maximum: StrictInt | None = Field(None, ge=0, le=100000)
+    description: str | None = Field(None, max_length=500)
+
+
+@router.patch(
+    "/service_capacities/{capacity_id}",
+    response={200: dict[str, Any], 404: dict[str, Any], 422: dict[str, Any]},
+    auth=write_auth,
+    summary="Update a service capacity (members of the owning organization)",
+)
+def patch_service_capacity(request: HttpRequest, capacity_id: UUID, payload: CapacityPatch) -> Any:
+    capacity = selectors.capacity_for_user(request.auth, capacity_id)
+    sent = payload.model_dump(exclude_unset=True)
+    if not sent:
+        raise FieldError("available", "send at least one of available, maximum, description")
+    if "available" in sent and sent["available"] is None:
+        raise FieldError("available", "must be a whole number")
+    kwargs: dict[str, Any] = {}
+    if "available" in sent:
+        kwargs["available"] = sent["available"]
+    if "maximum" in sent:
+        kwargs["maximum"] = sent["maximum"]
+    if "description" in sent:
+        kwargs["description"] = sent["description"] or ""
+    try:
+        change = capacity_set(capacity=capacity, actor=request.auth, via="api", **kwargs)
+    except CapacityError as err:
+        raise FieldError(err.field, err.message) from err
+    type_codes = [t.code for t in capacity.service.service_types.all()]
+    return capacity_json(change.capacity, Viewer(request.auth), type_codes)

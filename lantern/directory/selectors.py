@@ -1,0 +1,284 @@
+"""Reads for the directory: querysets already shaped for what a caller may see.
+
+The directory itself is public; what differs per caller is how much of a confidential
+location they see, which the serializers in `hsds.py` decide through `policy.py`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from lantern.accounts.selectors import hsds_organization_ids_of
+from lantern.core import geo
+from lantern.directory import policy
+from lantern.directory.models import (
+    Address,
+    Attribute,
+    Location,
+    Organization,
+    Service,
+    ServiceAtLocation,
+    ServiceCapacity,
+    Taxonomy,
+    TaxonomyTerm,
+)
+from lantern.directory.profile import ELIGIBILITY_FIELDS, SERVICE_TYPE_BY_ID, TERMS_BY_ID
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    search: str | None = None
+    taxonomy_term_id: str | None = None
+    taxonomy_id: str | None = None
+    organization_id: str | None = None
+    modified_after: datetime | None = None
+
+
+def _location_prefetch(prefix: str) -> list[Any]:
+    return [
+        Prefetch(f"{prefix}addresses", queryset=Address.objects.order_by("id")),
+        f"{prefix}languages",
+        f"{prefix}phones",
+        f"{prefix}schedules",
+    ]
+
+
+def services_full() -> QuerySet[Service]:
+    """Services with everything the HSDS service object nests, in a fixed number of queries."""
+    return Service.objects.select_related("organization").prefetch_related(
+        Prefetch(
+            "capacities", queryset=ServiceCapacity.objects.select_related("unit").order_by("id")
+        ),
+        "languages",
+        "phones",
+        "schedules",
+        Prefetch("service_types", queryset=TaxonomyTerm.objects.only("id", "code")),
+        Prefetch(
+            "service_at_locations",
+            queryset=ServiceAtLocation.objects.select_related("location").order_by("id"),
+        ),
+        *_location_prefetch("service_at_locations__location__"),
+    )
+
+
+def _apply_service_filters(qs: QuerySet[Any], filters: DirectoryFilters, prefix: str = "") -> Any:
+    if filters.search:
+        term = filters.search.strip()
+        qs = qs.filter(
+            Q(**{f"{prefix}name__icontains": term})
+            | Q(**{f"{prefix}description__icontains": term})
+            | Q(**{f"{prefix}organization__name__icontains": term})
+        )
+    if filters.organization_id:
+        qs = qs.filter(**{f"{prefix}organization_id": filters.organization_id})
+    if filters.taxonomy_term_id:
+        term_id = filters.taxonomy_term_id
+        if term_id in SERVICE_TYPE_BY_ID:
+            qs = qs.filter(**{f"{prefix}service_types": term_id})
+        elif term_id in TERMS_BY_ID:
+            # An eligibility term: services that declare that rule at all.
+            field = ELIGIBILITY_FIELDS.get(TERMS_BY_ID[term_id].code)
+            qs = qs.filter(**{f"{prefix}{field}__isnull": False}) if field else qs.none()
+        else:
+            linked = Attribute.objects.filter(taxonomy_term_id=term_id).values("link_id")
+            qs = qs.filter(**{f"{prefix}id__in": linked})
+    if filters.taxonomy_id:
+        linked = Attribute.objects.filter(
+            taxonomy_term__taxonomy_detail_id=filters.taxonomy_id
+        ).values("link_id")
+        qs = qs.filter(
+            Q(**{f"{prefix}service_types__taxonomy_detail_id": filters.taxonomy_id})
+            | Q(**{f"{prefix}id__in": linked})
+        ).distinct()
+    if filters.modified_after:
+        qs = qs.filter(**{f"{prefix}last_modified__gte": filters.modified_after})
+    return qs
+
+
+def services_list(filters: DirectoryFilters) -> QuerySet[Service]:
+    return _apply_service_filters(services_full(), filters).order_by("name", "id")
+
+
+def service_get(service_id: Any) -> Service:
+    service = services_full().filter(pk=service_id).first()
+    if service is None:
+        raise Http404
+    return service
+
+
+def organizations_list(filters: DirectoryFilters) -> QuerySet[Organization]:
+    qs = Organization.objects.all()
+    if filters.search:
+        qs = qs.filter(Q(name__icontains=filters.search) | Q(description__icontains=filters.search))
+    if filters.modified_after:
+        qs = qs.filter(last_modified__gte=filters.modified_after)
+    if filters.taxonomy_term_id or filters.taxonomy_id:
+        matching = _apply_service_filters(
+            Service.objects.all(),
+            DirectoryFilters(
+                taxonomy_term_id=filters.taxonomy_term_id, taxonomy_id=filters.taxonomy_id
+            ),
+        ).values("organization_id")
+        qs = qs.filter(id__in=matching)
+    return qs.prefetch_related("phones").order_by("name", "id")
+
+
+def organization_get(organization_id: Any) -> Organization:
+    org = (
+        Organization.objects.prefetch_related(
+            "phones",
+            Prefetch("locations", queryset=Location.objects.order_by("name", "id")),
+            *_location_prefetch("locations__"),
+        )
+        .filter(pk=organization_id)
+        .first()
+    )
+    if org is None:
+        raise Http404
+    return org
+
+
+def service_at_locations_base() -> QuerySet[ServiceAtLocation]:
+    return ServiceAtLocation.objects.select_related(
+        "location", "service", "service__organization"
+    ).prefetch_related(
+        *_location_prefetch("location__"),
+        "phones",
+        "schedules",
+        Prefetch(
+            "service__capacities",
+            queryset=ServiceCapacity.objects.select_related("unit").order_by("id"),
+        ),
+        Prefetch("service__service_types", queryset=TaxonomyTerm.objects.only("id", "code")),
+        "service__languages",
+    )
+
+
+@dataclass(frozen=True)
+class GeoQuery:
+    latitude: float
+    longitude: float
+    radius_km: float
+
+
+def service_at_locations_list(
+    *,
+    user: Any,
+    filters: DirectoryFilters,
+    postcode: str | None = None,
+    near: GeoQuery | None = None,
+) -> tuple[list[ServiceAtLocation] | QuerySet[ServiceAtLocation], dict[Any, float]]:
+    """Service-at-locations matching the filters, and distances (km) when near a point.
+
+    Near a point: a bounding box narrows the rows in SQL (indexed on both the exact and the
+    coarse coordinates), then the exact great-circle distance decides. For a confidential
+    location the caller may not see exactly, the coarse point stands in for the real one, so
+    repeated radius queries cannot triangulate a safe house.
+    """
+    qs = _apply_service_filters(service_at_locations_base(), filters, prefix="service__")
+    if postcode and near is None:
+        # Matching a confidential location's postcode would reveal it to outsiders.
+        member_orgs = _member_org_ids(user)
+        qs = (
+            qs.filter(location__addresses__postal_code=postcode)
+            .filter(Q(location__confidential=False) | Q(location__organization_id__in=member_orgs))
+            .distinct()
+        )
+    if near is None:
+        return qs.order_by("id"), {}
+
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(
+        near.latitude, near.longitude, near.radius_km
+    )
+    box_exact = Q(
+        location__latitude__gte=min_lat,
+        location__latitude__lte=max_lat,
+        location__longitude__gte=min_lon,
+        location__longitude__lte=max_lon,
+    )
+    box_coarse = Q(
+        location__coarse_latitude__gte=min_lat,
+        location__coarse_latitude__lte=max_lat,
+        location__coarse_longitude__gte=min_lon,
+        location__coarse_longitude__lte=max_lon,
+    )
+    candidates = list(qs.filter(box_exact | box_coarse))
+    distances: dict[Any, float] = {}
+    kept: list[ServiceAtLocation] = []
+    for sal in candidates:
+        point = point_for(user, sal.location)
+        if point is None:
+            continue
+        distance = geo.haversine_km(near.latitude, near.longitude, point[0], point[1])
+        if distance <= near.radius_km:
+            distances[sal.pk] = distance
+            kept.append(sal)
+    kept.sort(key=lambda s: (distances[s.pk], str(s.pk)))
+    return kept, distances
+
+
+def point_for(user: Any, location: Location) -> tuple[float, float] | None:
+    """The point the caller may measure distance to: exact, or coarse for outsiders."""
+    if policy.sees_exact_location(user, location):
+        if location.latitude is None or location.longitude is None:
+            return None
+        return location.latitude, location.longitude
+    if location.coarse_latitude is None or location.coarse_longitude is None:
+        return None
+    return location.coarse_latitude, location.coarse_longitude
+
+
+def _member_org_ids(user: Any) -> list[str]:
+    return sorted(hsds_organization_ids_of(user))
+
+
+def service_at_location_get(sal_id: Any) -> ServiceAtLocation:
+    sal = service_at_locations_base().filter(pk=sal_id).first()
+    if sal is None:
+        raise Http404
+    return sal
+
+
+def taxonomies_list(search: str | None = None) -> QuerySet[Taxonomy]:
+    qs = Taxonomy.objects.all()
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    return qs.order_by("name", "id")
+
+
+def taxonomy_terms_list(
+    *, search: str | None = None, taxonomy_id: str | None = None
+) -> QuerySet[TaxonomyTerm]:
+    qs = TaxonomyTerm.objects.select_related("taxonomy_detail")
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    if taxonomy_id:
+        qs = qs.filter(taxonomy_detail_id=taxonomy_id)
+    return qs.order_by("taxonomy_detail__name", "code", "id")
+
+
+def capacity_for_user(user: Any, capacity_id: Any) -> ServiceCapacity:
+    """A capacity the user may update, or 404 (missing and not allowed look the same)."""
+    capacity = (
+        ServiceCapacity.objects.select_related("service", "unit")
+        .prefetch_related("service__service_types")
+        .filter(pk=capacity_id)
+        .first()
+    )
+    if capacity is None or not policy.may_update_capacity(user, capacity.service):
+        raise Http404
+    return capacity
+
+
+def capacities_of_user(user: Any) -> QuerySet[ServiceCapacity]:
+    """Every capacity the user may update, for the provider page."""
+    org_ids = hsds_organization_ids_of(user)
+    return (
+        ServiceCapacity.objects.filter(service__organization_id__in=org_ids)
+        .select_related("service", "unit", "service__organization")
+        .prefetch_related("service__service_types")
+        .order_by("service__name", "id")
+    )

@@ -1,0 +1,176 @@
+"""One environment-driven settings module for every deployment.
+
+Safe defaults for the embedded run (`make run`: SQLite in var/); production sets
+LANTERN_ENV=production and must then provide SECRET_KEY and the encryption keys.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from lantern.core.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+VAR_DIR = Path(env_str("LANTERN_VAR_DIR", str(PROJECT_DIR / "var")) or "var")
+
+LANTERN_ENV = env_str("LANTERN_ENV", "development")
+PRODUCTION = LANTERN_ENV == "production"
+INSECURE_DEV_SECRET_KEY = "lantern-insecure-development-key-never-use-in-production"  # noqa: S105
+
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+SECRET_KEY = env_str("SECRET_KEY", INSECURE_DEV_SECRET_KEY) or INSECURE_DEV_SECRET_KEY
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = (env_str("LANTERN_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "lantern.core",
+    "lantern.audit",
+    "lantern.accounts",
+    "lantern.directory",
+    "lantern.notify",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lantern.core.middleware.PrivacyHeadersMiddleware",
+]
+
+ROOT_URLCONF = "lantern.urls"
+WSGI_APPLICATION = "lantern.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'lantern.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", DEFAULT_SQLITE_URL) or DEFAULT_SQLITE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the provider page and the API write while pages read.
+    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;"}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Front-end assets come from npm at set-up time (`make setup` runs `npm ci`).
+NODE_MODULES = PROJECT_DIR / "node_modules"
+STATICFILES_DIRS = [
+    (prefix, NODE_MODULES / folder)
+    for prefix, folder in [("vendor/htmx", "htmx.org/dist")]
+    if (NODE_MODULES / folder).is_dir()
+]
+WHITENOISE_USE_FINDERS = not PRODUCTION
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("LANTERN_SESSION_SECONDS", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@lantern.test")
+
+# Logs carry no personal data, tokens, IP addresses or request bodies: Django's request
+# logger (which prints paths with query strings) is silenced; our own loggers log ids only.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "django.request": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "lantern": {"handlers": ["console"], "level": env_str("LANTERN_LOG_LEVEL", "INFO")},
+    },
+}
+
+# --- Lantern -----------------------------------------------------------------------------
+
+# Freshness bands for capacity, in hours: fresh below the first, aging up to the second,
+# stale beyond. "default" applies to every service type not listed.
+LANTERN_FRESHNESS_HOURS: dict[str, tuple[float, float]] = {
+    "default": (2.0, 8.0),
+    # A hotline is staffed around the clock and its "capacity" is lines open, so a
+    # count older than an hour is already doubtful.
+    "hotline": (1.0, 4.0),
+    # Long-term programs change slowly; a daily update is enough.
+    "residential-program": (24.0, 72.0),
+}
+LANTERN_CONFIDENTIAL_DISTANCE_STEP_KM = 5
+LANTERN_LISTING_VERIFY_MONTHS = env_int("LANTERN_LISTING_VERIFY_MONTHS", 6)
+LANTERN_ONE_TAP_LINK_HOURS = env_int("LANTERN_ONE_TAP_LINK_HOURS", 24)
+LANTERN_REMINDER_COOLDOWN_HOURS = env_int("LANTERN_REMINDER_COOLDOWN_HOURS", 4)
+LANTERN_SMS_BACKEND = env_str("LANTERN_SMS_BACKEND", "lantern.notify.sms.ConsoleSmsBackend")
+LANTERN_SMS_FILE_PATH = env_str("LANTERN_SMS_FILE_PATH", str(VAR_DIR / "sms.log"))
+LANTERN_API_MAX_PER_PAGE = 100
+LANTERN_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+LANTERN_DEMO_PASSWORD = env_str("LANTERN_DEMO_PASSWORD", "lantern-demo")

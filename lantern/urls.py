@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from lantern.api import api
+from lantern.core import views as core_views
+
+admin.site.site_header = "Lantern administration"
+admin.site.site_title = "Lantern"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("lantern.accounts.urls")),
+    path("", include("lantern.directory.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
