@@ -8,8 +8,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
 
-from lantern.core.env import env_bool, env_int, env_list, env_str
+from lantern.core.env import (
+    development_encryption_key,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -25,6 +32,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = (env_str("LANTERN_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
+# Fernet keys for personal fields, newest first. Development falls back to a fixed key;
+# production refuses to start without real keys (lantern.core.checks).
+LANTERN_ENCRYPTION_KEYS = env_list(
+    "LANTERN_ENCRYPTION_KEYS", [] if PRODUCTION else [development_encryption_key()]
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -32,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "lantern.core",
     "lantern.audit",
     "lantern.accounts",
@@ -47,8 +64,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "lantern.accounts.middleware.SessionSecurityMiddleware",
+    "lantern.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "lantern.core.middleware.PrivacyHeadersMiddleware",
 ]
 
@@ -66,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -135,6 +157,55 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy: our own origin only, scripts only from files (no inline script,
+# no eval), a per-response nonce for the rare element that needs one, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", CSP_NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Caches hold rate-limit counters; they must be shared between processes in production.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": False},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Named rate limits, the one place they are set ("count/period", period s, m, h or d).
+# Keys are a salted hash of the client address (or the account), never the address itself.
+LANTERN_RATE_LIMITS = {
+    "login": env_str("LANTERN_RATE_LOGIN", "5/15m"),
+    "login_ip": env_str("LANTERN_RATE_LOGIN_IP", "30/15m"),
+    "otp": env_str("LANTERN_RATE_OTP", "5/15m"),
+    "token": env_str("LANTERN_RATE_TOKEN", "600/m"),
+    "anonymous_api": env_str("LANTERN_RATE_ANON_API", "120/m"),
+    "anonymous_pages": env_str("LANTERN_RATE_ANON_PAGES", "120/m"),
+    "one_tap": env_str("LANTERN_RATE_ONE_TAP", "30/m"),
+}
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+
+# Two-factor authentication (TOTP) for every account: every role can see personal data
+# (referrals, cases) or change what survivors are shown.
+OTP_TOTP_ISSUER = "Lantern"
+LANTERN_SESSION_IDLE_SECONDS = env_int("LANTERN_SESSION_IDLE_SECONDS", 30 * 60)
+LANTERN_REAUTH_SECONDS = env_int("LANTERN_REAUTH_SECONDS", 5 * 60)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@lantern.test")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from lantern.accounts import views as account_views
 from lantern.api import api
 from lantern.core import views as core_views
 
@@ -12,5 +13,7 @@ urlpatterns = [
     path("accounts/", include("lantern.accounts.urls")),
     path("", include("lantern.directory.urls")),
     path("api/v1/", api.urls),
+    # The admin uses the same password + TOTP log-in as every other page.
+    path("admin/login/", account_views.LoginView.as_view()),
     path("admin/", admin.site.urls),
 ]

@@ -4,3 +4,19 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lantern.settings")
 application = get_wsgi_application()
+
+
+def _refuse_unsafe_production() -> None:
+    """WSGI servers do not run Django's system checks; run ours before serving anything."""
+    from django.conf import settings
+    from django.core.checks import Error, run_checks
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not settings.PRODUCTION:
+        return
+    errors = [m for m in run_checks() if isinstance(m, Error) or m.level >= Error.level]
+    if errors:
+        raise ImproperlyConfigured("; ".join(f"{e.id}: {e.msg}" for e in errors))
+
+
+_refuse_unsafe_production()

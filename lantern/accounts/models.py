@@ -5,6 +5,8 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
+from lantern.core.crypto import EncryptedTextField
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -30,8 +32,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     display_name = models.CharField(max_length=150, blank=True)
     preferred_language = models.CharField(max_length=8, default="en")
-    # For one-tap reminders by SMS only; never shown to other organizations.
-    sms_number = models.CharField(max_length=32, blank=True)
+    # For one-tap reminders by SMS only; never shown to other organizations. Encrypted.
+    sms_number = EncryptedTextField(blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

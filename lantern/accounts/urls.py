@@ -1,15 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from lantern.accounts import views
+
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", views.two_factor, name="two-factor"),
+    path("reauth/", views.reauth, name="reauth"),
 ]

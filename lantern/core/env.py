@@ -4,6 +4,8 @@ A malformed value stops start-up with a message that names the variable, instead
 silently falling back to a default.
 """
 
+import base64
+import hashlib
 import os
 
 
@@ -45,3 +47,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw == "":
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def development_encryption_key() -> str:
+    """A stable Fernet key for development and tests only; production refuses it."""
+    digest = hashlib.sha256(b"lantern-development-encryption-key").digest()
+    return base64.urlsafe_b64encode(digest).decode()

@@ -10,6 +10,7 @@ Personas (the same in every authorization test):
 - analyst: analyst of the coalition
 """
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,9 @@ from typing import Any
 import factory
 from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.accounts.models import Organization as AccountOrganization
 from lantern.accounts.models import Role, User
@@ -35,6 +39,19 @@ from lantern.directory.models import (
 from lantern.directory.profile import SERVICE_TYPE_BY_CODE
 
 PASSWORD = "correct-horse-battery"  # noqa: S105
+
+
+def totp_device(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator, created on first use."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def totp_code(device: TOTPDevice, *, offset_steps: int = 0) -> str:
+    """The code an authenticator app would show now (or `offset_steps` periods away)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + offset_steps * device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -159,10 +176,16 @@ class Persona:
     user: User | None
     token: str | None = None
 
-    def client(self) -> Client:
+    def client(self, *, verified: bool = True) -> Client:
+        """A CSRF-enforcing client logged in as this persona (2FA done unless told not)."""
         client = Client(enforce_csrf_checks=True)
         if self.user is not None:
             client.force_login(self.user)
+            if verified:
+                device = totp_device(self.user)
+                session = client.session
+                session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+                session.save()
         elif self.name == "survivor":
             session = client.session
             session["survivor"] = True
