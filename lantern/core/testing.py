@@ -34,9 +34,11 @@ from lantern.directory.models import (
     Service,
     ServiceAtLocation,
     ServiceCapacity,
+    Taxonomy,
+    TaxonomyTerm,
     Unit,
 )
-from lantern.directory.profile import SERVICE_TYPE_BY_CODE
+from lantern.directory.profile import SERVICE_TYPE_BY_CODE, ensure_profile_terms
 
 PASSWORD = "correct-horse-battery"  # noqa: S105
 
@@ -227,6 +229,8 @@ PERSONAS = (
 
 
 def build_world() -> World:
+    # Transactional tests flush every table, including rows that migrations created.
+    ensure_profile_terms(Taxonomy, TaxonomyTerm)
     hsds_b = HsdsOrganizationFactory(name="Fictional Shelter B")
     hsds_c = HsdsOrganizationFactory(name="Fictional Provider C")
     org_a = AccountOrganization.objects.create(name="Advocates A")

@@ -189,6 +189,27 @@ SERVICE_TYPE_BY_ID = {str(term.id): term for term in SERVICE_TYPES}
 SERVICE_TYPE_BY_CODE = {term.code: term for term in SERVICE_TYPES}
 
 
+def ensure_profile_terms(taxonomy_model: Any, term_model: Any) -> None:
+    """Create or refresh the Lantern taxonomies and terms (migrations pass historical models;
+    tests that flush the database call it with the real ones)."""
+    for tax in TAXONOMIES:
+        taxonomy_model.objects.update_or_create(
+            id=tax.id,
+            defaults={"name": tax.name, "description": tax.description, "version": "1.0"},
+        )
+    for term in ALL_TERMS:
+        term_model.objects.update_or_create(
+            id=term.id,
+            defaults={
+                "code": term.code,
+                "name": term.name,
+                "description": term.description,
+                "taxonomy_detail_id": term.taxonomy.id,
+                "taxonomy": term.taxonomy.name,
+            },
+        )
+
+
 def term_json(term: TermDef) -> dict[str, Any]:
     return {
         "id": str(term.id),
