@@ -1,0 +1,237 @@
+"""Every route and every API operation, checked for every persona.
+
+Routes come from the URL resolver and operations from the OpenAPI document, never from a
+hand-kept list: a new route or operation without a row in EXPECT fails
+`test_every_route_has_a_row`. Statuses: 200/201 allowed, 302 redirect (to log in, or onward
+after a form), 401 no credentials, 404 not found *or* not allowed (the same answer).
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from lantern.api import api
+from lantern.core.testing import PERSONAS, World
+from lantern.directory.onetap import one_tap_token
+
+pytestmark = pytest.mark.django_db
+
+STAFF = ("advocate_a", "provider_b", "provider_c", "coalition_admin", "analyst")
+ANON = ("anonymous", "survivor")
+
+
+def each(status: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, status)
+
+
+def split(anon: int, staff: int, **overrides: int) -> dict[str, int]:
+    return {**dict.fromkeys(ANON, anon), **dict.fromkeys(STAFF, staff), **overrides}
+
+
+@dataclass
+class Row:
+    method: str
+    url: Callable[[World], str]
+    expect: dict[str, int]
+    body: Callable[[World], dict[str, Any]] | None = None
+    json_body: bool = False
+    notes: str = ""
+    follow_check: Callable[[World, str, Any], None] | None = field(default=None, repr=False)
+
+
+def _cap(world: World) -> Any:
+    return world.b_public.service.capacities.get()
+
+
+# Page routes, keyed by the resolver's route string.
+PAGES: dict[str, list[Row]] = {
+    "": [Row("GET", lambda w: "/", each(200))],
+    "accounts/login/": [Row("GET", lambda w: "/accounts/login/", each(200))],
+    "accounts/logout/": [Row("POST", lambda w: "/accounts/logout/", each(302))],
+    "accounts/two-factor/": [
+        Row(
+            "GET",
+            lambda w: "/accounts/two-factor/",
+            split(302, 302),
+            notes="anonymous -> log in; verified staff -> onward",
+        )
+    ],
+    "accounts/reauth/": [Row("GET", lambda w: "/accounts/reauth/", split(302, 200))],
+    "provider/capacity/": [Row("GET", lambda w: "/provider/capacity/", split(302, 200))],
+    "provider/capacity/<uuid:capacity_id>/": [
+        Row(
+            "POST",
+            lambda w: f"/provider/capacity/{_cap(w).pk}/",
+            split(302, 404, provider_b=302),
+            body=lambda w: {"action": "plus"},
+            notes="only members of the owning organization; others get 404",
+        )
+    ],
+    "c/<str:token>/": [
+        Row(
+            "GET",
+            lambda w: f"/c/{one_tap_token(_cap(w))}/",
+            each(200),
+            notes="the signed link is the credential",
+        ),
+        Row("GET", lambda w: "/c/forged-token/", each(404)),
+    ],
+}
+
+# API operations, keyed by (method, OpenAPI path).
+OPERATIONS: dict[tuple[str, str], list[Row]] = {
+    ("GET", "/api/v1/"): [Row("GET", lambda w: "/api/v1/", each(200))],
+    ("GET", "/api/v1/profile"): [Row("GET", lambda w: "/api/v1/profile", each(200))],
+    ("GET", "/api/v1/me"): [Row("GET", lambda w: "/api/v1/me", split(401, 200))],
+    ("GET", "/api/v1/services"): [Row("GET", lambda w: "/api/v1/services", each(200))],
+    ("GET", "/api/v1/services/{service_id}"): [
+        Row("GET", lambda w: f"/api/v1/services/{w.b_confidential.service_id}", each(200)),
+        Row("GET", lambda w: "/api/v1/services/00000000-0000-4000-8000-000000000000", each(404)),
+    ],
+    ("GET", "/api/v1/organizations"): [Row("GET", lambda w: "/api/v1/organizations", each(200))],
+    ("GET", "/api/v1/organizations/{organization_id}"): [
+        Row("GET", lambda w: f"/api/v1/organizations/{w.hsds_b.pk}", each(200)),
+    ],
+    ("GET", "/api/v1/service_at_locations"): [
+        Row("GET", lambda w: "/api/v1/service_at_locations", each(200)),
+    ],
+    ("GET", "/api/v1/service_at_locations/{sal_id}"): [
+        Row("GET", lambda w: f"/api/v1/service_at_locations/{w.b_confidential.pk}", each(200)),
+    ],
+    ("GET", "/api/v1/taxonomies"): [Row("GET", lambda w: "/api/v1/taxonomies", each(200))],
+    ("GET", "/api/v1/taxonomies/{taxonomy_id}"): [
+        Row("GET", lambda w: "/api/v1/taxonomies/00000000-0000-4000-8000-000000000000", each(404)),
+    ],
+    ("GET", "/api/v1/taxonomy_terms"): [Row("GET", lambda w: "/api/v1/taxonomy_terms", each(200))],
+    ("GET", "/api/v1/taxonomy_terms/{term_id}"): [
+        Row(
+            "GET",
+            lambda w: "/api/v1/taxonomy_terms/00000000-0000-4000-8000-000000000000",
+            each(404),
+        ),
+    ],
+    ("PATCH", "/api/v1/service_capacities/{capacity_id}"): [
+        Row(
+            "PATCH",
+            lambda w: f"/api/v1/service_capacities/{_cap(w).pk}",
+            split(401, 404, provider_b=200),
+            body=lambda w: {"available": 4},
+            json_body=True,
+        ),
+    ],
+}
+
+# Resolver routes that are not OpenAPI operations but belong to the API.
+API_EXTRAS = {
+    "api/v1/openapi.json": [Row("GET", lambda w: "/api/v1/openapi.json", each(200))],
+}
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> list[str]:
+    routes = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            routes.extend(_walk(pattern, prefix + str(pattern.pattern)))
+        elif isinstance(pattern, URLPattern):
+            routes.append(prefix + str(pattern.pattern))
+    return routes
+
+
+def _operations() -> set[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return {(method.upper(), path) for path, ops in schema["paths"].items() for method in ops}
+
+
+def _ninja_route_to_openapi(route: str) -> str:
+    import re
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+def test_every_route_has_a_row():
+    operations = _operations()
+    openapi_paths = {path for _, path in operations}
+    missing = []
+    for route in _walk(get_resolver()):
+        if route.startswith("admin/"):
+            continue  # every admin route is enumerated in test_admin_routes below
+        if route in PAGES or route in API_EXTRAS:
+            continue
+        if route.startswith("api/v1/") and _ninja_route_to_openapi(route) in openapi_paths:
+            continue
+        missing.append(route)
+    missing += [f"{m} {p}" for m, p in sorted(operations - set(OPERATIONS))]
+    assert missing == [], f"routes without an authorization row: {missing}"
+
+
+def _request(persona_name: str, world: World, row: Row) -> Any:
+    persona = world[persona_name]
+    client: Client = persona.client()
+    headers = {} if persona_name in ANON else persona.api_headers()
+    url = row.url(world)
+    if row.method == "GET":
+        return client.get(url, **headers)
+    client.get("/accounts/login/")
+    token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else ""
+    body = row.body(world) if row.body else {}
+    if row.json_body:
+        # JSON API writes authenticate by token (no cookie, so no CSRF involved).
+        api_client = Client()
+        return getattr(api_client, row.method.lower())(
+            url, data=json.dumps(body), content_type="application/json", **headers
+        )
+    return client.post(url, {**body, "csrfmiddlewaretoken": token}, HTTP_X_CSRFTOKEN=token)
+
+
+ALL_ROWS = [
+    (key, index) for key, rows in {**PAGES, **API_EXTRAS}.items() for index in range(len(rows))
+] + [(key, index) for key, rows in OPERATIONS.items() for index in range(len(rows))]
+
+
+def _row(key: Any, index: int) -> Row:
+    table: dict[Any, list[Row]] = {**PAGES, **API_EXTRAS, **OPERATIONS}
+    return table[key][index]
+
+
+@pytest.mark.parametrize(("key", "index"), ALL_ROWS, ids=[f"{k}#{i}" for k, i in ALL_ROWS])
+def test_route_answers_each_persona_as_expected(world, key, index):
+    row = _row(key, index)
+    assert set(row.expect) == set(PERSONAS), "every row states every persona"
+    wrong = []
+    for persona in PERSONAS:
+        response = _request(persona, world, row)
+        if response.status_code != row.expect[persona]:
+            wrong.append(f"{persona}: got {response.status_code}, expected {row.expect[persona]}")
+    assert wrong == [], f"{row.method} {row.url(world)}: {wrong}"
+
+
+def _admin_url(route: str) -> str:
+    import re
+
+    url = re.sub(r"<path:object_id>", "00000000-0000-4000-8000-000000000000", route)
+    url = re.sub(r"<(?:\w+:)?(\w+)>", "x", url)
+    url = url.replace("^", "").replace("$", "")
+    return "/" + url
+
+
+def test_admin_routes_are_for_coalition_admins_only(world):
+    admin_routes = [r for r in _walk(get_resolver()) if r.startswith("admin/")]
+    assert admin_routes
+    for persona in PERSONAS:
+        client = world[persona].client()
+        for route in admin_routes:
+            url = _admin_url(route)
+            if url.startswith(("/admin/logout", "/admin/login")):
+                continue
+            response = client.get(url)
+            if persona == "coalition_admin":
+                assert response.status_code < 500, url
+                continue
+            assert response.status_code in (302, 404), (persona, url, response.status_code)
+            if response.status_code == 302:
+                assert "/login/" in response["Location"], (persona, url, response["Location"])
