@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -13,6 +14,12 @@ from django.urls import reverse
 # Paths an authenticated but not yet 2FA-verified user may reach.
 _UNVERIFIED_OK = ("/accounts/", "/static/")
 _TOUCH_EVERY_SECONDS = 60
+
+
+def is_verified(user: Any) -> bool:
+    """Whether this session passed the second factor (django-otp sets `is_verified`)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
 
 
 class SessionSecurityMiddleware:
@@ -32,7 +39,7 @@ class SessionSecurityMiddleware:
                 return redirect(f"{reverse('accounts:login')}?timeout=1")
             if now - last_seen >= _TOUCH_EVERY_SECONDS or "last_seen" not in request.session:
                 request.session["last_seen"] = now
-            if not user.is_verified():  # type: ignore[union-attr]
+            if not is_verified(user):
                 if request.path.startswith("/api/"):
                     # A password alone never authenticates an API call.
                     request.user = AnonymousUser()

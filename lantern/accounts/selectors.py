@@ -1,5 +1,7 @@
 """Reads for accounts: who belongs where, and token look-up."""
 
+from typing import Any, cast
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
@@ -47,7 +49,7 @@ def hsds_organization_ids_of(user: User | AnonymousUser) -> set[str]:
                 user=user, organization__hsds_organization__isnull=False
             ).values_list("organization__hsds_organization_id", flat=True)
         }
-        user._lantern_hsds_org_ids = cached  # type: ignore[union-attr]
+        cast(Any, user)._lantern_hsds_org_ids = cached
     return cached
 
 

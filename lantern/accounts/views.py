@@ -22,6 +22,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.accounts.forms import ReauthForm, TokenForm
+from lantern.accounts.middleware import is_verified
 from lantern.audit.services import audit_record
 from lantern.core.ratelimit import account_key, limited, too_many
 
@@ -84,7 +85,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     """Verify a TOTP code, or set up the authenticator on first log-in."""
     user = request.user
     next_url = safe_next(request)
-    if user.is_verified():  # type: ignore[union-attr]
+    if is_verified(user):
         return redirect(next_url)
     device = _totp_device(user, confirmed=True)
     setting_up = device is None

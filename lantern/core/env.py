@@ -7,12 +7,17 @@ silently falling back to a default.
 import base64
 import hashlib
 import os
+from typing import overload
 
 
 class ConfigError(RuntimeError):
     pass
 
 
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     if value is None or value == "":

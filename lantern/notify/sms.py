@@ -60,7 +60,7 @@ class MemorySmsBackend:
 
 
 def get_sms_backend() -> SmsBackend:
-    backend_cls = import_string(settings.LANTERN_SMS_BACKEND)
+    backend_cls = import_string(str(settings.LANTERN_SMS_BACKEND))
     return backend_cls()
 
 
