@@ -8,6 +8,25 @@ def world(db) -> World:
     return build_world()
 
 
+@pytest.fixture(autouse=True)
+def _restore_migration_data(request, django_db_blocker):
+    """Transactional tests flush every table, including the Lantern taxonomies that a data
+    migration created; put them back so later tests on this worker see a migrated database."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in (
+        request.fixturenames
+    )
+    if marker is not None and marker.kwargs.get("transaction"):
+        transactional = True
+    if transactional:
+        from lantern.directory.models import Taxonomy, TaxonomyTerm
+        from lantern.directory.profile import ensure_profile_terms
+
+        with django_db_blocker.unblock():
+            ensure_profile_terms(Taxonomy, TaxonomyTerm)
+
+
 # --- Browser tests: Playwright for Python driving Debian's Chromium ----------------------
 
 CHROMIUM = "/usr/bin/chromium"

@@ -31,9 +31,16 @@ from lantern.directory.models import (
     ServiceAtLocation,
     ServiceCapacity,
     ServiceStatus,
+    Taxonomy,
+    TaxonomyTerm,
     Unit,
 )
-from lantern.directory.profile import GENDERS, SERVICE_TYPE_BY_CODE, SERVICE_TYPE_CODES
+from lantern.directory.profile import (
+    GENDERS,
+    SERVICE_TYPE_BY_CODE,
+    SERVICE_TYPE_CODES,
+    ensure_profile_terms,
+)
 
 DEMO_USERS = {
     "admin@demo.lantern.test": ("Demo Coalition", Role.COALITION_ADMIN),
@@ -381,6 +388,7 @@ def demo_seed(*, services: int = 300, seed: int = 1) -> SeedResult:
     """
     if services < 3:
         raise ValueError("services: at least 3")
+    ensure_profile_terms(Taxonomy, TaxonomyTerm)
     rng = random.Random(seed)
     now = timezone.now()
     places = postcodes.all_places()

@@ -315,7 +315,10 @@ def parse_location_attributes(attributes: list[dict]) -> dict[str, Any]:
     for attr in attributes:
         term = TERMS_BY_ID.get(str(attr.get("taxonomy_term_id", "")))
         if term is CONFIDENTIAL_TERM:
-            out["confidential"] = str(attr.get("value", "")).strip() == "true"
+            value = str(attr.get("value", "")).strip()
+            if value not in ("true", "false"):
+                raise ProfileValueError(f"{term.code}: expected true or false, got {value!r}")
+            out["confidential"] = value == "true"
         elif term is AREA_TERM:
             out["area"] = str(attr.get("value", "")).strip()
     return out
