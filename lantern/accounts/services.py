@@ -4,13 +4,39 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from lantern.accounts.models import ApiToken, Membership, Organization, Role, User
 from lantern.audit.services import audit_record
 
 TOKEN_PREFIX = "lt_"  # noqa: S105 - a marker, not a secret
+
+# What coalition admins may do in Django's admin (migration 0003 creates the same group).
+# No deletions: a closed service is marked defunct, keeping its history. Capacities are
+# view-only: only the owning organization changes them (`directory.policy`). Tokens are
+# view-only and show their prefix only.
+COALITION_ADMIN_GROUP = "coalition admins"
+COALITION_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "directory": {
+        "organization": ("view", "add", "change"),
+        "service": ("view", "add", "change"),
+        "location": ("view", "add", "change"),
+        "servicecapacity": ("view",),
+        "taxonomy": ("view", "add", "change"),
+        "taxonomyterm": ("view", "add", "change"),
+        "unit": ("view", "add", "change"),
+    },
+    "accounts": {
+        "user": ("view", "add", "change"),
+        "organization": ("view", "add", "change"),
+        "membership": ("view", "add"),
+        "apitoken": ("view",),
+    },
+    "audit": {"auditevent": ("view",)},
+}
 
 
 def hash_token(token: str) -> str:
@@ -56,10 +82,12 @@ def membership_add(
     membership, created = Membership.objects.get_or_create(
         user=user, organization=organization, role=role
     )
-    if role == Role.COALITION_ADMIN and not user.is_staff:
+    if role == Role.COALITION_ADMIN:
         # Coalition admins manage the coalition through Django's admin.
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        user.groups.add(_coalition_admin_group())
     if created:
         audit_record(
             actor=actor,
@@ -69,3 +97,19 @@ def membership_add(
             detail={"user_id": str(user.pk), "organization_id": str(organization.pk), "role": role},
         )
     return membership
+
+
+def _coalition_admin_group() -> Group:
+    """The group, created with its permissions if missing (a flushed test database)."""
+    group, created = Group.objects.get_or_create(name=COALITION_ADMIN_GROUP)
+    if created:
+        wanted = Q(pk__in=[])
+        for app_label, models in COALITION_ADMIN_PERMISSIONS.items():
+            for model, verbs in models.items():
+                wanted |= Q(
+                    content_type__app_label=app_label,
+                    content_type__model=model,
+                    codename__in=[f"{verb}_{model}" for verb in verbs],
+                )
+        group.permissions.set(Permission.objects.filter(wanted))
+    return group

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lantern.core.ratelimit import limited, too_many
 from lantern.directory import onetap, selectors
 from lantern.directory.forms import CapacityActionForm
 from lantern.directory.freshness import availability_status, freshness
@@ -24,18 +25,8 @@ def _row(capacity: Any, now: Any) -> dict[str, Any]:
     }
 
 
-def _apply(capacity: Any, form: CapacityActionForm, actor: Any, via: str) -> Any:
-    action = form.cleaned_data["action"]
-    kwargs: dict[str, Any] = {}
-    if action == "plus":
-        kwargs["delta"] = 1
-    elif action == "minus":
-        kwargs["delta"] = -1
-    elif action == "full":
-        kwargs["available"] = 0
-    elif action == "set":
-        kwargs["available"] = form.cleaned_data["available"]
-    return capacity_set(capacity=capacity, actor=actor, via=via, **kwargs).capacity
+def _form_error(form: CapacityActionForm) -> str:
+    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 @login_required
@@ -53,18 +44,22 @@ def provider_capacity_action(request: HttpRequest, capacity_id: str) -> HttpResp
     error = None
     if form.is_valid():
         try:
-            capacity = _apply(capacity, form, request.user, via="web")
+            changes = onetap.capacity_change(
+                form.cleaned_data["action"], form.cleaned_data.get("available")
+            )
+            capacity_set(capacity=capacity, actor=request.user, via="web", **changes)
         except CapacityError as err:
             error = err.message
     else:
-        error = "; ".join(e for errors in form.errors.values() for e in errors)
+        error = _form_error(form)
     if request.headers.get("HX-Request"):
         capacity = selectors.capacity_for_user(request.user, capacity_id)
+        # htmx does not swap 4xx responses by default, so a refused value comes back as a
+        # 200 row that carries the error; without JavaScript the whole page says 422.
         return render(
             request,
             "directory/_capacity_row.html",
             {"row": _row(capacity, timezone.now()), "error": error},
-            status=422 if error else 200,
         )
     if error:
         now = timezone.now()
@@ -80,6 +75,10 @@ def provider_capacity_action(request: HttpRequest, capacity_id: str) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 def one_tap(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a reminder links to. The signed link is the credential, so opening it is
+    harmless (GET changes nothing) and each button works once per link."""
+    if request.method == "POST" and limited(request, "one_tap"):
+        return too_many(request)
     try:
         link = onetap.one_tap_read(token)
         capacity = onetap.one_tap_capacity(link)
@@ -102,7 +101,7 @@ def one_tap(request: HttpRequest, token: str) -> HttpResponse:
             except CapacityError as err:
                 message, status = err.message, 422
         else:
-            message, status = "invalid", 422
+            message, status = _form_error(form), 422
     return render(
         request,
         "directory/one_tap.html",
