@@ -15,9 +15,10 @@ OPEN, FULL, UNKNOWN = "open", "full", "unknown"
 
 def bands_for(service_type_codes: Iterable[str]) -> tuple[timedelta, timedelta]:
     """The strictest band among the service's types (a shelter that is also a hotline ages
-    like a hotline); the default band when none is configured."""
+    like a hotline). A type without its own entry has the default band."""
     table = settings.LANTERN_FRESHNESS_HOURS
-    bands = [table[code] for code in service_type_codes if code in table] or [table["default"]]
+    default = table["default"]
+    bands = [table.get(code, default) for code in service_type_codes] or [default]
     fresh_h = min(band[0] for band in bands)
     stale_h = min(band[1] for band in bands)
     return timedelta(hours=fresh_h), timedelta(hours=stale_h)

@@ -110,3 +110,18 @@ def test_stale_capacity_is_unknown_not_open(world, client):
     body = client.get(f"/api/v1/services/{cap.service_id}").json()
     assert body["capacities"][0]["freshness"] == "stale"
     assert body["capacities"][0]["status"] == "unknown"
+
+
+def test_the_strictest_type_band_wins_and_unlisted_types_use_the_default(settings):
+    from datetime import timedelta
+
+    from lantern.directory.freshness import bands_for
+
+    settings.LANTERN_FRESHNESS_HOURS = {"default": (2, 8), "residential-program": (24, 72)}
+    assert bands_for(["residential-program"]) == (timedelta(hours=24), timedelta(hours=72))
+    # A shelter that also runs a residential program ages like the shelter.
+    assert bands_for(["residential-program", "emergency-shelter"]) == (
+        timedelta(hours=2),
+        timedelta(hours=8),
+    )
+    assert bands_for([]) == (timedelta(hours=2), timedelta(hours=8))
