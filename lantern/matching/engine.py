@@ -263,8 +263,10 @@ def freshness_bands(
 ) -> tuple[timedelta, timedelta]:
     """(fresh below, stale after) for a service: the strictest band among its types (a
     shelter that is also a hotline ages like a hotline), the default band when none is
-    configured. The same rule as lantern.directory.freshness.bands_for, over plain data."""
-    bands = [table[code] for code in service_types if code in table] or [table["default"]]
+    configured; a type without its own entry has the default band. The same rule as
+    lantern.directory.freshness.bands_for, over plain data."""
+    default = table["default"]
+    bands = [table.get(code, default) for code in service_types] or [default]
     return (
         timedelta(hours=min(band[0] for band in bands)),
         timedelta(hours=min(band[1] for band in bands)),

@@ -193,7 +193,7 @@ def run(needs: Needs, candidates, limit: int = 1000) -> MatchResult:
 
 
 def fresh_open(c: Candidate) -> bool:
-    hours = [TABLE[t][0] for t in c.service_types if t in TABLE] or [TABLE["default"][0]]
+    hours = [TABLE.get(t, TABLE["default"])[0] for t in c.service_types] or [TABLE["default"][0]]
     fresh_below = timedelta(hours=min(hours))
     return any(cap.available > 0 and NOW - cap.updated < fresh_below for cap in c.capacities)
 
