@@ -7,12 +7,27 @@ from django.urls import reverse
 from ninja import NinjaAPI, Schema
 
 from lantern.accounts.selectors import memberships_of
-from lantern.core.api_auth import token_auth, write_auth
+from lantern.core.api_auth import optional_auth, token_auth, write_auth
 from lantern.core.api_errors import FieldError
 from lantern.directory.api import router as directory_router
 from lantern.directory.profile import profile_document
 
-api = NinjaAPI(
+
+class LanternAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Public reads take a token but do not need one: OpenAPI says so with the empty
+        requirement `{}` beside the bearer scheme (django-ninja lists the scheme alone)."""
+        schema = super().get_openapi_schema(**kwargs)
+        optional: dict[str, list[str]] = {type(optional_auth).__name__: []}
+        for item in schema["paths"].values():
+            for operation in item.values():
+                security = operation.get("security") or []
+                if optional in security and {} not in security:
+                    security.append({})
+        return schema
+
+
+api = LanternAPI(
     title="Lantern API",
     version="1",
     description=(
@@ -70,7 +85,12 @@ class Me(Schema):
     organizations: list[MeOrganization]
 
 
-@api.get("/me", response=Me, auth=[token_auth, *write_auth[1:]], summary="Who am I")
+@api.get(
+    "/me",
+    response={200: Me, 401: dict[str, Any]},
+    auth=[token_auth, *write_auth[1:]],
+    summary="Who am I",
+)
 def me(request: HttpRequest) -> Any:
     user = request.auth
     orgs: dict[str, dict[str, Any]] = {}

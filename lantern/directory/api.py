@@ -2,15 +2,17 @@
 
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict, StrictInt
+from pydantic import ConfigDict, StrictInt, field_validator
 
 from lantern.core import postcodes
 from lantern.core.api_auth import optional_auth, write_auth
@@ -30,28 +32,70 @@ from lantern.directory.services import CapacityError, capacity_set
 router = Router(tags=["directory"])
 
 MAX_PER_PAGE = settings.LANTERN_API_MAX_PER_PAGE
+ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
-class ListParams(Schema):
+def _refuse_nul(value: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL: let it through and the query fails with a 500.
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+class PageParams(Schema):
+    """Each list takes only the parameters it applies: one it does not know is a 422,
+    never silently ignored (see `reject_unknown_query`)."""
+
     model_config = ConfigDict(extra="forbid")
 
     search: str | None = Field(None, max_length=200)
     page: int = Field(1, ge=1, le=100000)
     per_page: int = Field(20, ge=1, le=MAX_PER_PAGE)
     format: Literal["json", "ndjson"] = "json"
-    taxonomy_term_id: UUID | None = None
+
+    _search_without_nul = field_validator("search")(_refuse_nul)
+
+
+class TermParams(PageParams):
     taxonomy_id: UUID | None = None
-    organization_id: UUID | None = None
-    modified_after: datetime | None = None
+
+
+class OrganizationParams(TermParams):
+    taxonomy_term_id: UUID | None = None
+    modified_after: datetime | None = Field(
+        None, description="On or after this date-time; without a zone it is read as UTC."
+    )
+
+    @field_validator("modified_after", mode="before")
+    @classmethod
+    def _iso_only(cls, value: Any) -> Any:
+        # Pydantic would also read "0.5" or "1700000000" as seconds since 1970.
+        if isinstance(value, str) and not ISO_DATE.match(value):
+            raise ValueError("expected an ISO 8601 date or date-time, such as 2024-05-01T09:00Z")
+        return value
+
+    @field_validator("modified_after")
+    @classmethod
+    def _naive_is_utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
     def filters(self) -> selectors.DirectoryFilters:
         return selectors.DirectoryFilters(
             search=self.search,
             taxonomy_term_id=str(self.taxonomy_term_id) if self.taxonomy_term_id else None,
             taxonomy_id=str(self.taxonomy_id) if self.taxonomy_id else None,
-            organization_id=str(self.organization_id) if self.organization_id else None,
             modified_after=self.modified_after,
         )
+
+
+class ListParams(OrganizationParams):
+    organization_id: UUID | None = None
+
+    def filters(self) -> selectors.DirectoryFilters:
+        organization_id = str(self.organization_id) if self.organization_id else None
+        return replace(super().filters(), organization_id=organization_id)
 
 
 class SalParams(ListParams):
@@ -72,7 +116,29 @@ class Page(Schema):
     contents: list[dict[str, Any]]
 
 
-def _page_envelope(items: list[dict[str, Any]], total: int, params: ListParams) -> dict[str, Any]:
+# What each endpoint can answer, so the OpenAPI document lists every status it returns:
+# 401 for a bad token (anonymous is fine), 422 for bad input, 404 for an unknown id.
+Error = dict[str, Any]
+LIST_RESPONSES: dict[int, Any] = {200: Page, 401: Error, 422: Error}
+NDJSON_DOC = {
+    "responses": {
+        200: {
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {
+                        "type": "object",
+                        "description": "With format=ndjson: every matching item, one JSON "
+                        "object per line, no page envelope.",
+                    }
+                }
+            }
+        }
+    }
+}
+DETAIL_RESPONSES: dict[int, Any] = {200: dict[str, Any], 401: Error, 404: Error, 422: Error}
+
+
+def _page_envelope(items: list[dict[str, Any]], total: int, params: PageParams) -> dict[str, Any]:
     total_pages = max(1, math.ceil(total / params.per_page)) if total else 0
     return {
         "total_items": total,
@@ -81,7 +147,8 @@ def _page_envelope(items: list[dict[str, Any]], total: int, params: ListParams) 
         "size": len(items),
         "first_page": params.page == 1,
         "last_page": params.page >= total_pages,
-        "empty": total == 0,
+        # This page has nothing (no results at all, or a page past the last one).
+        "empty": not items,
         "contents": items,
     }
 
@@ -94,12 +161,12 @@ def _ndjson(items: Iterable[dict[str, Any]]) -> StreamingHttpResponse:
     return StreamingHttpResponse(lines(), content_type="application/x-ndjson")
 
 
-def _slice(params: ListParams) -> slice:
+def _slice(params: PageParams) -> slice:
     start = (params.page - 1) * params.per_page
     return slice(start, start + params.per_page)
 
 
-def _respond(request: HttpRequest, params: ListParams, rows: Any, total: int, render: Any) -> Any:
+def _respond(request: HttpRequest, params: PageParams, rows: Any, total: int, render: Any) -> Any:
     if params.format == "ndjson":
         # NDJSON is for bulk sync: every matching item, in bounded chunks, no envelope.
         def stream() -> Iterator[dict[str, Any]]:
@@ -112,7 +179,13 @@ def _respond(request: HttpRequest, params: ListParams, rows: Any, total: int, re
     return _page_envelope(render(page_rows), total, params)
 
 
-@router.get("/services", response=Page, auth=optional_auth, summary="List services")
+@router.get(
+    "/services",
+    response=LIST_RESPONSES,
+    openapi_extra=NDJSON_DOC,
+    auth=optional_auth,
+    summary="List services",
+)
 def list_services(request: HttpRequest, params: Query[ListParams]) -> Any:
     reject_unknown_query(request, ListParams.model_fields)
     qs = selectors.services_list(params.filters())
@@ -129,7 +202,10 @@ def list_services(request: HttpRequest, params: Query[ListParams]) -> Any:
 
 
 @router.get(
-    "/services/{service_id}", response=dict[str, Any], auth=optional_auth, summary="Get a service"
+    "/services/{service_id}",
+    response=DETAIL_RESPONSES,
+    auth=optional_auth,
+    summary="Get a service",
 )
 def get_service(request: HttpRequest, service_id: UUID) -> Any:
     service = selectors.service_get(service_id)
@@ -140,9 +216,15 @@ def get_service(request: HttpRequest, service_id: UUID) -> Any:
     return service_json(service, viewer)
 
 
-@router.get("/organizations", response=Page, auth=optional_auth, summary="List organizations")
-def list_organizations(request: HttpRequest, params: Query[ListParams]) -> Any:
-    reject_unknown_query(request, ListParams.model_fields)
+@router.get(
+    "/organizations",
+    response=LIST_RESPONSES,
+    openapi_extra=NDJSON_DOC,
+    auth=optional_auth,
+    summary="List organizations",
+)
+def list_organizations(request: HttpRequest, params: Query[OrganizationParams]) -> Any:
+    reject_unknown_query(request, OrganizationParams.model_fields)
     qs = selectors.organizations_list(params.filters())
 
     def render(rows: list[Any]) -> list[dict[str, Any]]:
@@ -155,7 +237,7 @@ def list_organizations(request: HttpRequest, params: Query[ListParams]) -> Any:
 
 @router.get(
     "/organizations/{organization_id}",
-    response=dict[str, Any],
+    response=DETAIL_RESPONSES,
     auth=optional_auth,
     summary="Get an organization",
 )
@@ -192,7 +274,8 @@ def _near(params: SalParams) -> selectors.GeoQuery | None:
 
 @router.get(
     "/service_at_locations",
-    response={200: Page, 422: dict[str, Any]},
+    response=LIST_RESPONSES,
+    openapi_extra=NDJSON_DOC,
     auth=optional_auth,
     summary="List services at locations, optionally near a point",
 )
@@ -218,7 +301,7 @@ def list_service_at_locations(request: HttpRequest, params: Query[SalParams]) ->
 
 @router.get(
     "/service_at_locations/{sal_id}",
-    response=dict[str, Any],
+    response=DETAIL_RESPONSES,
     auth=optional_auth,
     summary="Get a service at a location",
 )
@@ -229,16 +312,22 @@ def get_service_at_location(request: HttpRequest, sal_id: UUID) -> Any:
     return service_at_location_json(sal, viewer)
 
 
-@router.get("/taxonomies", response=Page, auth=optional_auth, summary="List taxonomies")
-def list_taxonomies(request: HttpRequest, params: Query[ListParams]) -> Any:
-    reject_unknown_query(request, ListParams.model_fields)
+@router.get(
+    "/taxonomies",
+    response=LIST_RESPONSES,
+    openapi_extra=NDJSON_DOC,
+    auth=optional_auth,
+    summary="List taxonomies",
+)
+def list_taxonomies(request: HttpRequest, params: Query[PageParams]) -> Any:
+    reject_unknown_query(request, PageParams.model_fields)
     qs = selectors.taxonomies_list(params.search)
     return _respond(request, params, qs, qs.count(), lambda rows: [taxonomy_json(t) for t in rows])
 
 
 @router.get(
     "/taxonomies/{taxonomy_id}",
-    response=dict[str, Any],
+    response=DETAIL_RESPONSES,
     auth=optional_auth,
     summary="Get a taxonomy",
 )
@@ -249,9 +338,15 @@ def get_taxonomy(request: HttpRequest, taxonomy_id: UUID) -> Any:
     return taxonomy_json(tax)
 
 
-@router.get("/taxonomy_terms", response=Page, auth=optional_auth, summary="List taxonomy terms")
-def list_taxonomy_terms(request: HttpRequest, params: Query[ListParams]) -> Any:
-    reject_unknown_query(request, ListParams.model_fields)
+@router.get(
+    "/taxonomy_terms",
+    response=LIST_RESPONSES,
+    openapi_extra=NDJSON_DOC,
+    auth=optional_auth,
+    summary="List taxonomy terms",
+)
+def list_taxonomy_terms(request: HttpRequest, params: Query[TermParams]) -> Any:
+    reject_unknown_query(request, TermParams.model_fields)
     qs = selectors.taxonomy_terms_list(
         search=params.search,
         taxonomy_id=str(params.taxonomy_id) if params.taxonomy_id else None,
@@ -263,7 +358,7 @@ def list_taxonomy_terms(request: HttpRequest, params: Query[ListParams]) -> Any:
 
 @router.get(
     "/taxonomy_terms/{term_id}",
-    response=dict[str, Any],
+    response=DETAIL_RESPONSES,
     auth=optional_auth,
     summary="Get a taxonomy term",
 )
@@ -281,10 +376,13 @@ class CapacityPatch(Schema):
     maximum: StrictInt | None = Field(None, ge=0, le=100000)
     description: str | None = Field(None, max_length=500)
 
+    _description_without_nul = field_validator("description")(_refuse_nul)
+
 
 @router.patch(
     "/service_capacities/{capacity_id}",
-    response={200: dict[str, Any], 404: dict[str, Any], 422: dict[str, Any]},
+    # 400: a body that is not JSON; 403: a session caller without a CSRF token.
+    response={200: dict[str, Any], 400: Error, 401: Error, 403: Error, 404: Error, 422: Error},
     auth=write_auth,
     summary="Update a service capacity (members of the owning organization)",
 )

@@ -1,7 +1,8 @@
 """Turning directory rows into HSDS 3.1 JSON, redacted for the viewer.
 
-HSDS schemas do not accept nulls, so empty values are left out. Whether a confidential
-location is shown in full is decided by `policy.sees_exact_location`, nowhere else.
+HSDS schemas do not accept nulls, so empty values are left out, except fields the schema
+requires, which stay as "". Whether a confidential location is shown in full is decided by
+`policy.sees_exact_location`, nowhere else.
 """
 
 from collections.abc import Iterable
@@ -36,10 +37,14 @@ def iso_ms(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
+def _clean(data: dict[str, Any], *, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Leave out empty values; a required field (by the HSDS schema) stays, as "" at worst:
+    imported data may carry an empty description, and leaving it out breaks the schema."""
     out: dict[str, Any] = {}
     for key, value in data.items():
         if value is None or value == "":
+            if key in required:
+                out[key] = ""
             continue
         if isinstance(value, datetime):
             value = iso_ms(value)
@@ -87,7 +92,8 @@ def taxonomy_json(tax: Taxonomy) -> dict[str, Any]:
             "description": tax.description,
             "uri": tax.uri,
             "version": tax.version,
-        }
+        },
+        required=("name", "description"),
     )
 
 
@@ -104,7 +110,8 @@ def taxonomy_term_json(term: TaxonomyTerm) -> dict[str, Any]:
             "taxonomy_id": _id(term.taxonomy_detail_id),
             "language": term.language,
             "term_uri": term.term_uri,
-        }
+        },
+        required=("name", "description"),
     )
     if term.taxonomy_detail is not None:
         data["taxonomy_detail"] = taxonomy_json(term.taxonomy_detail)
@@ -152,7 +159,8 @@ def phone_json(phone: Phone) -> dict[str, Any]:
             "extension": phone.extension,
             "type": phone.type,
             "description": phone.description,
-        }
+        },
+        required=("number",),
     )
 
 
@@ -195,7 +203,8 @@ def address_json(a: Address) -> dict[str, Any]:
             "postal_code": a.postal_code,
             "country": a.country,
             "address_type": a.address_type,
-        }
+        },
+        required=("address_1", "city", "state_province", "postal_code", "country"),
     )
 
 
@@ -248,7 +257,8 @@ def capacity_json(cap: ServiceCapacity, viewer: Viewer, type_codes: list[str]) -
             "scheme": cap.unit.scheme,
             "identifier": cap.unit.identifier,
             "uri": cap.unit.uri,
-        }
+        },
+        required=("name",),
     )
     # Lantern profile extensions.
     data["freshness"] = band
@@ -271,7 +281,8 @@ def organization_summary_json(org: Organization) -> dict[str, Any]:
             "legal_status": org.legal_status,
             "uri": org.uri,
             "parent_organization_id": _id(org.parent_organization_id),
-        }
+        },
+        required=("name", "description"),
     )
 
 
@@ -297,7 +308,8 @@ def service_core_json(service: Service) -> dict[str, Any]:
             "assurer_email": service.assurer_email,
             "alert": service.alert,
             "last_modified": service.last_modified,
-        }
+        },
+        required=("name",),
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -154,6 +155,8 @@ def service_at_locations_base() -> QuerySet[ServiceAtLocation]:
         ),
         Prefetch("service__service_types", queryset=TaxonomyTerm.objects.only("id", "code")),
         "service__languages",
+        "service__phones",
+        "service__schedules",
     )
 
 
@@ -207,6 +210,7 @@ def service_at_locations_list(
     )
     candidates = list(qs.filter(box_exact | box_coarse))
     distances: dict[Any, float] = {}
+    shown: dict[Any, float] = {}
     kept: list[ServiceAtLocation] = []
     for sal in candidates:
         point = point_for(user, sal.location)
@@ -215,8 +219,11 @@ def service_at_locations_list(
         distance = geo.haversine_km(near.latitude, near.longitude, point[0], point[1])
         if distance <= near.radius_km:
             distances[sal.pk] = distance
+            shown[sal.pk] = _shown_km(user, sal.location, distance)
             kept.append(sal)
-    kept.sort(key=lambda s: (distances[s.pk], str(s.pk)))
+    # Order by the distance the caller is shown, so a confidential location shown rounded
+    # up to the next step never comes before one that looks nearer.
+    kept.sort(key=lambda s: (shown[s.pk], distances[s.pk], str(s.pk)))
     return kept, distances
 
 
@@ -229,6 +236,12 @@ def point_for(user: Any, location: Location) -> tuple[float, float] | None:
     if location.coarse_latitude is None or location.coarse_longitude is None:
         return None
     return location.coarse_latitude, location.coarse_longitude
+
+
+def _shown_km(user: Any, location: Location, distance_km: float) -> float:
+    if policy.sees_exact_location(user, location):
+        return distance_km
+    return geo.round_distance_km(distance_km, settings.LANTERN_CONFIDENTIAL_DISTANCE_STEP_KM)
 
 
 def _member_org_ids(user: Any) -> list[str]:
