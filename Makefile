@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test lint fmt bench clean
+.PHONY: setup run test lint types audit fmt bench clean
 
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -33,7 +33,15 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# ruff's S rules are the security linter (bandit's checks).
+types: setup
+	$(BIN)/mypy
+
+audit: setup
+	scripts/audit-deps
+
+test: lint types audit
+	$(BIN)/lantern makemigrations --check --dry-run
 	$(BIN)/pytest -q -n 2
 
 fmt: setup

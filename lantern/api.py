@@ -7,7 +7,7 @@ from django.urls import reverse
 from ninja import NinjaAPI, Schema
 
 from lantern.accounts.selectors import memberships_of
-from lantern.core.api_auth import optional_auth, token_auth, write_auth
+from lantern.core.api_auth import api_user, optional_auth, token_auth, write_auth
 from lantern.core.api_errors import FieldError
 from lantern.directory.api import router as directory_router
 from lantern.directory.profile import profile_document
@@ -92,7 +92,7 @@ class Me(Schema):
     summary="Who am I",
 )
 def me(request: HttpRequest) -> Any:
-    user = request.auth
+    user = api_user(request)
     orgs: dict[str, dict[str, Any]] = {}
     for membership in memberships_of(user).order_by("organization__name", "role"):
         org = membership.organization

@@ -37,3 +37,8 @@ token_auth = TokenAuth()
 optional_auth = OptionalAuth()
 # Writes accept a token or a session (the session path keeps CSRF checks on).
 write_auth = [token_auth, django_auth]
+
+
+def api_user(request: HttpRequest) -> Any:
+    """The caller that django-ninja's auth resolved for this request (a user or anonymous)."""
+    return getattr(request, "auth", None)

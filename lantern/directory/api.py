@@ -10,12 +10,13 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictInt, field_validator
 
 from lantern.core import postcodes
-from lantern.core.api_auth import optional_auth, write_auth
+from lantern.core.api_auth import api_user, optional_auth, write_auth
 from lantern.core.api_errors import FieldError, reject_unknown_query
 from lantern.directory import selectors
 from lantern.directory.hsds import (
@@ -76,10 +77,21 @@ class OrganizationParams(TermParams):
 
     @field_validator("modified_after")
     @classmethod
-    def _naive_is_utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+    def _as_utc(cls, value: datetime | None) -> datetime | None:
+        # The database takes offsets only up to 15:59; compare in UTC. Near the ends of the
+        # calendar the shift can leave it: such a bound matches everything or nothing.
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            return (
+                datetime.max.replace(tzinfo=UTC)
+                if value.year > 1
+                else datetime.min.replace(tzinfo=UTC)
+            )
 
     def filters(self) -> selectors.DirectoryFilters:
         return selectors.DirectoryFilters(
@@ -191,7 +203,7 @@ def list_services(request: HttpRequest, params: Query[ListParams]) -> Any:
     qs = selectors.services_list(params.filters())
 
     def render(rows: list[Any]) -> list[dict[str, Any]]:
-        viewer = Viewer(request.auth)
+        viewer = Viewer(api_user(request))
         viewer.load_attributes(
             [s.id for s in rows]
             + [sal.location_id for s in rows for sal in s.service_at_locations.all()]
@@ -209,7 +221,7 @@ def list_services(request: HttpRequest, params: Query[ListParams]) -> Any:
 )
 def get_service(request: HttpRequest, service_id: UUID) -> Any:
     service = selectors.service_get(service_id)
-    viewer = Viewer(request.auth)
+    viewer = Viewer(api_user(request))
     viewer.load_attributes(
         [service.id] + [sal.location_id for sal in service.service_at_locations.all()]
     )
@@ -228,7 +240,7 @@ def list_organizations(request: HttpRequest, params: Query[OrganizationParams]) 
     qs = selectors.organizations_list(params.filters())
 
     def render(rows: list[Any]) -> list[dict[str, Any]]:
-        viewer = Viewer(request.auth)
+        viewer = Viewer(api_user(request))
         viewer.load_attributes([o.id for o in rows])
         return [organization_json(o, viewer, full=False) for o in rows]
 
@@ -243,7 +255,7 @@ def list_organizations(request: HttpRequest, params: Query[OrganizationParams]) 
 )
 def get_organization(request: HttpRequest, organization_id: UUID) -> Any:
     org = selectors.organization_get(organization_id)
-    viewer = Viewer(request.auth)
+    viewer = Viewer(api_user(request))
     viewer.load_attributes([org.id] + [loc.id for loc in org.locations.all()])
     return organization_json(org, viewer, full=True)
 
@@ -283,12 +295,12 @@ def list_service_at_locations(request: HttpRequest, params: Query[SalParams]) ->
     reject_unknown_query(request, SalParams.model_fields)
     near = _near(params)
     rows, distances = selectors.service_at_locations_list(
-        user=request.auth, filters=params.filters(), postcode=params.postcode, near=near
+        user=api_user(request), filters=params.filters(), postcode=params.postcode, near=near
     )
-    total = len(rows) if isinstance(rows, list) else rows.count()
+    total = rows.count() if isinstance(rows, QuerySet) else len(rows)
 
     def render(page_rows: list[Any]) -> list[dict[str, Any]]:
-        viewer = Viewer(request.auth)
+        viewer = Viewer(api_user(request))
         viewer.load_attributes(
             [s.id for s in page_rows]
             + [s.location_id for s in page_rows]
@@ -307,7 +319,7 @@ def list_service_at_locations(request: HttpRequest, params: Query[SalParams]) ->
 )
 def get_service_at_location(request: HttpRequest, sal_id: UUID) -> Any:
     sal = selectors.service_at_location_get(sal_id)
-    viewer = Viewer(request.auth)
+    viewer = Viewer(api_user(request))
     viewer.load_attributes([sal.id, sal.location_id, sal.service_id])
     return service_at_location_json(sal, viewer)
 
@@ -387,7 +399,7 @@ class CapacityPatch(Schema):
     summary="Update a service capacity (members of the owning organization)",
 )
 def patch_service_capacity(request: HttpRequest, capacity_id: UUID, payload: CapacityPatch) -> Any:
-    capacity = selectors.capacity_for_user(request.auth, capacity_id)
+    capacity = selectors.capacity_for_user(api_user(request), capacity_id)
     sent = payload.model_dump(exclude_unset=True)
     if not sent:
         raise FieldError("available", "send at least one of available, maximum, description")
@@ -401,8 +413,8 @@ def patch_service_capacity(request: HttpRequest, capacity_id: UUID, payload: Cap
     if "description" in sent:
         kwargs["description"] = sent["description"] or ""
     try:
-        change = capacity_set(capacity=capacity, actor=request.auth, via="api", **kwargs)
+        change = capacity_set(capacity=capacity, actor=api_user(request), via="api", **kwargs)
     except CapacityError as err:
         raise FieldError(err.field, err.message) from err
     type_codes = [t.code for t in capacity.service.service_types.all()]
-    return capacity_json(change.capacity, Viewer(request.auth), type_codes)
+    return capacity_json(change.capacity, Viewer(api_user(request)), type_codes)

@@ -744,3 +744,18 @@ def test_location_without_an_address_still_lists(world, client):
     assert "addresses" in body["location"] and body["location"]["addresses"] == []
     AddressFactory(location=location, postal_code="60609")
     assert ids(get(client, "/api/v1/service_at_locations", {"postcode": "60609"})) == {str(sal.pk)}
+
+
+@pytest.mark.parametrize(
+    ("written", "total"),
+    [
+        # Offsets beyond what PostgreSQL stores (+15:59) once gave a 500 (found by fuzzing).
+        ("6916-09-12T20:33:41.59893+23:03", 0),
+        ("2000-01-01T00:00:00-23:59", 5),
+        # Shifting to UTC leaves the calendar: the bound is the calendar's end.
+        ("9999-12-31T23:59:59-05:00", 0),
+        ("0001-01-01T00:00:00+05:00", 5),
+    ],
+)
+def test_modified_after_at_the_edges_of_zones_and_calendar(varied, client, written, total):
+    assert get(client, "/api/v1/services", {"modified_after": written})["total_items"] == total
