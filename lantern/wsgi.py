@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -20,3 +21,8 @@ def _refuse_unsafe_production() -> None:
 
 
 _refuse_unsafe_production()
+
+# Everything loaded so far lives as long as the process: keep it out of the cyclic garbage
+# collector's full passes, which otherwise cost ~100 ms per pass on a 2-core machine.
+gc.collect()
+gc.freeze()

@@ -135,7 +135,7 @@ class Service(models.Model):
     class Meta:
         db_table = "service"
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["assured_date"])]
+        indexes = [models.Index(fields=["assured_date"]), models.Index(fields=["name", "id"])]
 
     def __str__(self) -> str:
         return self.name

@@ -6,6 +6,7 @@ names the same term with the same id.
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ GENDERS = ("woman", "man", "transgender_woman", "transgender_man", "nonbinary")
 TRAFFICKING_TYPES = ("sex", "labor")
 
 
+@lru_cache(maxsize=65536)
 def profile_uuid(*parts: str) -> uuid.UUID:
     return uuid.uuid5(PROFILE_NAMESPACE, "/".join(parts))
 
@@ -211,6 +213,11 @@ def ensure_profile_terms(taxonomy_model: Any, term_model: Any) -> None:
 
 
 def term_json(term: TermDef) -> dict[str, Any]:
+    return dict(_term_json(term))
+
+
+@lru_cache(maxsize=256)
+def _term_json(term: TermDef) -> dict[str, Any]:
     return {
         "id": str(term.id),
         "code": term.code,

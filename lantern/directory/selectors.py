@@ -4,9 +4,11 @@ The directory itself is public; what differs per caller is how much of a confide
 location they see, which the serializers in `hsds.py` decide through `policy.py`.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
@@ -84,11 +86,11 @@ def _apply_service_filters(qs: QuerySet[Any], filters: DirectoryFilters, prefix:
             field = ELIGIBILITY_FIELDS.get(TERMS_BY_ID[term_id].code)
             qs = qs.filter(**{f"{prefix}{field}__isnull": False}) if field else qs.none()
         else:
-            linked = Attribute.objects.filter(taxonomy_term_id=term_id).values("link_id")
+            linked = Attribute.objects.filter(taxonomy_term_id=UUID(term_id)).values("link_id")
             qs = qs.filter(**{f"{prefix}id__in": linked})
     if filters.taxonomy_id:
         linked = Attribute.objects.filter(
-            taxonomy_term__taxonomy_detail_id=filters.taxonomy_id
+            taxonomy_term__taxonomy_detail_id=UUID(filters.taxonomy_id)
         ).values("link_id")
         qs = qs.filter(
             Q(**{f"{prefix}service_types__taxonomy_detail_id": filters.taxonomy_id})
@@ -173,7 +175,7 @@ def service_at_locations_list(
     filters: DirectoryFilters,
     postcode: str | None = None,
     near: GeoQuery | None = None,
-) -> tuple[list[ServiceAtLocation] | QuerySet[ServiceAtLocation], dict[Any, float]]:
+) -> tuple[Sequence[ServiceAtLocation] | QuerySet[ServiceAtLocation], dict[Any, float]]:
     """Service-at-locations matching the filters, and distances (km) when near a point.
 
     Near a point: a bounding box narrows the rows in SQL (indexed on both the exact and the
@@ -208,7 +210,21 @@ def service_at_locations_list(
         location__coarse_longitude__gte=min_lon,
         location__coarse_longitude__lte=max_lon,
     )
-    candidates = list(qs.filter(box_exact | box_coarse))
+    # Distances need only the coordinates; the full rows are loaded for the page alone.
+    light = _apply_service_filters(
+        ServiceAtLocation.objects.select_related("location").only(
+            "id",
+            "location__latitude",
+            "location__longitude",
+            "location__coarse_latitude",
+            "location__coarse_longitude",
+            "location__confidential",
+            "location__organization_id",
+        ),
+        filters,
+        prefix="service__",
+    )
+    candidates = list(light.filter(box_exact | box_coarse))
     distances: dict[Any, float] = {}
     shown: dict[Any, float] = {}
     kept: list[ServiceAtLocation] = []
@@ -224,7 +240,29 @@ def service_at_locations_list(
     # Order by the distance the caller is shown, so a confidential location shown rounded
     # up to the next step never comes before one that looks nearer.
     kept.sort(key=lambda s: (shown[s.pk], distances[s.pk], str(s.pk)))
-    return kept, distances
+    return OrderedRows([s.pk for s in kept]), distances
+
+
+class OrderedRows(Sequence[ServiceAtLocation]):
+    """Service-at-locations in a given order, each slice loaded fully in a fixed number of
+    queries (the proximity search sorts hundreds of ids but shows a page of them)."""
+
+    def __init__(self, ids: list[Any]) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> ServiceAtLocation: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ServiceAtLocation]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        wanted = self.ids[index]
+        rows = service_at_locations_base().in_bulk(wanted)
+        return [rows[pk] for pk in wanted if pk in rows]
 
 
 def point_for(user: Any, location: Location) -> tuple[float, float] | None:
@@ -269,7 +307,7 @@ def taxonomy_terms_list(
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search))
     if taxonomy_id:
-        qs = qs.filter(taxonomy_detail_id=taxonomy_id)
+        qs = qs.filter(taxonomy_detail_id=UUID(taxonomy_id))
     return qs.order_by("taxonomy_detail__name", "code", "id")
 
 
