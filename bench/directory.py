@@ -45,7 +45,14 @@ SEARCH_TERMS = [
     "Alliance",
     "Immigration",
 ]
-OPERATIONS = ("service_at_locations_near", "services_page", "services_search", "capacity_patch")
+OPERATIONS = (
+    "service_at_locations_near",
+    "service_at_locations_near_cold",
+    "services_page",
+    "services_page_cold",
+    "services_search",
+    "capacity_patch",
+)
 
 
 def log(message: str) -> None:
@@ -137,6 +144,9 @@ class Operation:
     name: str
     call: Callable[[int], Any]  # request number -> response
     paged: bool = False  # a page envelope: log the spread of total_items
+    # "warm": the rendered-document cache has seen every input once (a server that has been
+    # up a while); "cold": the cache is emptied before every timed request.
+    cache: str = "warm"
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -156,17 +166,23 @@ def _ok(response: Any) -> bool:
 
 
 def measure(op: Operation, n: int, warmup: int, services: int) -> dict[str, Any]:
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     for i in range(warmup):
         op.call(-1 - i)
+    if op.cache == "warm" and op.paged:
+        for i in range(n):  # every timed input once, untimed
+            op.call(i)
     samples: list[float] = []
     errors = 0
     statuses: dict[int, int] = {}
     items: list[int] = []
     cpu_started = time.process_time()
     for i in range(n):
+        if op.cache == "cold":
+            cache.clear()
         started = time.perf_counter()
         response = op.call(i)
         ok = _ok(response)
@@ -190,11 +206,15 @@ def measure(op: Operation, n: int, warmup: int, services: int) -> dict[str, Any]
 
     query_counts = []
     for i in range(min(n, QUERY_SAMPLE)):
+        if op.cache == "cold":
+            cache.clear()
         with CaptureQueriesContext(connection) as captured:
             op.call(i)
         query_counts.append(len(captured.captured_queries))
 
     result: dict[str, Any] = {"operation": op.name, "services": services, "n": n}
+    if op.paged:
+        result["cache"] = op.cache
     result.update({k: round(v, 2) for k, v in percentiles(samples).items()})
     result["mean_ms"] = round(statistics.fmean(samples), 2)
     result["django_cpu_mean_ms"] = round(cpu_ms, 2)
@@ -302,7 +322,9 @@ def build_operations(services: int, seed: int) -> tuple[list[Operation], Callabl
 
     operations = [
         Operation("service_at_locations_near", near, paged=True),
+        Operation("service_at_locations_near_cold", near, paged=True, cache="cold"),
         Operation("services_page", services_page, paged=True),
+        Operation("services_page_cold", services_page, paged=True, cache="cold"),
         Operation("services_search", services_search, paged=True),
         Operation("capacity_patch", capacity_patch),
     ]

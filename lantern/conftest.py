@@ -86,3 +86,13 @@ def page(chromium, live_server):
     context.close()
     if outside:
         pytest.fail(f"requests left the machine: {outside}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rolled-back rows must not live on in rendered
+    directory documents (or rate-limit counters) of the next test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -186,7 +186,16 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Rendered directory documents live here too (lantern.directory.doccache).
+            "OPTIONS": {"MAX_ENTRIES": env_int("LANTERN_LOCMEM_MAX_ENTRIES", 50_000)},
+        }
+    }
+# How long a rendered directory document may sit in the cache unread (seconds); any write
+# to the directory makes earlier documents unreachable at once, whatever this says.
+LANTERN_DIRECTORY_DOC_TTL = env_int("LANTERN_DIRECTORY_DOC_TTL", 6 * 3600)
 
 # Named rate limits, the one place they are set ("count/period", period s, m, h or d).
 # Keys are a salted hash of the client address (or the account), never the address itself.

@@ -18,7 +18,7 @@ from pydantic import ConfigDict, StrictInt, field_validator
 from lantern.core import postcodes
 from lantern.core.api_auth import api_user, optional_auth, write_auth
 from lantern.core.api_errors import FieldError, reject_unknown_query
-from lantern.directory import selectors
+from lantern.directory import doccache, selectors
 from lantern.directory.hsds import (
     Viewer,
     capacity_json,
@@ -202,15 +202,10 @@ def list_services(request: HttpRequest, params: Query[ListParams]) -> Any:
     reject_unknown_query(request, ListParams.model_fields)
     qs = selectors.services_list(params.filters())
 
-    def render(rows: list[Any]) -> list[dict[str, Any]]:
-        viewer = Viewer(api_user(request))
-        viewer.load_attributes(
-            [s.id for s in rows]
-            + [sal.location_id for s in rows for sal in s.service_at_locations.all()]
-        )
-        return [service_json(s, viewer) for s in rows]
+    def render(ids: list[Any]) -> list[dict[str, Any]]:
+        return doccache.render_services(ids, api_user(request))
 
-    return _respond(request, params, qs, qs.count(), render)
+    return _respond(request, params, qs.values_list("id", flat=True), qs.count(), render)
 
 
 @router.get(
@@ -299,14 +294,8 @@ def list_service_at_locations(request: HttpRequest, params: Query[SalParams]) ->
     )
     total = rows.count() if isinstance(rows, QuerySet) else len(rows)
 
-    def render(page_rows: list[Any]) -> list[dict[str, Any]]:
-        viewer = Viewer(api_user(request))
-        viewer.load_attributes(
-            [s.id for s in page_rows]
-            + [s.location_id for s in page_rows]
-            + [s.service_id for s in page_rows]
-        )
-        return [service_at_location_json(s, viewer, distances.get(s.pk)) for s in page_rows]
+    def render(ids: list[Any]) -> list[dict[str, Any]]:
+        return doccache.render_service_at_locations(ids, api_user(request), distances)
 
     return _respond(request, params, rows, total, render)
 

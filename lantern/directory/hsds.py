@@ -66,7 +66,7 @@ class Viewer:
         self.now = now or timezone.now()
         self.extra_attributes: dict[str, list[Attribute]] = {}
 
-    def sees(self, location: Location) -> bool:
+    def sees(self, location: Any) -> bool:
         return policy.sees_exact_location(self.user, location)
 
     def load_attributes(self, link_ids: Iterable[Any]) -> None:
@@ -233,7 +233,7 @@ def location_json(location: Location, viewer: Viewer) -> dict[str, Any]:
     return data
 
 
-def _type_codes(service: Service) -> list[str]:
+def type_codes_of(service: Service) -> list[str]:
     return [term.code for term in service.service_types.all()]
 
 
@@ -317,7 +317,7 @@ def service_json(
     service: Service, viewer: Viewer, *, with_locations: bool = True
 ) -> dict[str, Any]:
     """The full HSDS service, as `GET /services/{id}` and the services list return it."""
-    type_codes = _type_codes(service)
+    type_codes = type_codes_of(service)
     data = service_core_json(service)
     data["organization"] = organization_summary_json(service.organization)
     data["capacities"] = [capacity_json(c, viewer, type_codes) for c in service.capacities.all()]
@@ -343,7 +343,7 @@ def service_json(
     return data
 
 
-def distance_for_display(km: float, location: Location, viewer: Viewer) -> float:
+def distance_for_display(km: float, location: Any, viewer: Viewer) -> float:
     if viewer.sees(location):
         return round(km, 2)
     return geo.round_distance_km(km, settings.LANTERN_CONFIDENTIAL_DISTANCE_STEP_KM)

@@ -7,7 +7,7 @@ location they see, which the serializers in `hsds.py` decide through `policy.py`
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, overload
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -102,7 +102,8 @@ def _apply_service_filters(qs: QuerySet[Any], filters: DirectoryFilters, prefix:
 
 
 def services_list(filters: DirectoryFilters) -> QuerySet[Service]:
-    return _apply_service_filters(services_full(), filters).order_by("name", "id")
+    """Matching services in page order (plain rows: pages are rendered by `doccache`)."""
+    return _apply_service_filters(Service.objects.all(), filters).order_by("name", "id")
 
 
 def service_get(service_id: Any) -> Service:
@@ -175,15 +176,16 @@ def service_at_locations_list(
     filters: DirectoryFilters,
     postcode: str | None = None,
     near: GeoQuery | None = None,
-) -> tuple[Sequence[ServiceAtLocation] | QuerySet[ServiceAtLocation], dict[Any, float]]:
-    """Service-at-locations matching the filters, and distances (km) when near a point.
+) -> tuple[Sequence[Any], dict[Any, float]]:
+    """Ids of the service-at-locations matching the filters, in page order, and distances
+    (km) when near a point. Pages are rendered from the ids by `doccache`.
 
     Near a point: a bounding box narrows the rows in SQL (indexed on both the exact and the
     coarse coordinates), then the exact great-circle distance decides. For a confidential
     location the caller may not see exactly, the coarse point stands in for the real one, so
     repeated radius queries cannot triangulate a safe house.
     """
-    qs = _apply_service_filters(service_at_locations_base(), filters, prefix="service__")
+    qs = _apply_service_filters(ServiceAtLocation.objects.all(), filters, prefix="service__")
     if postcode and near is None:
         # Matching a confidential location's postcode would reveal it to outsiders.
         member_orgs = _member_org_ids(user)
@@ -193,7 +195,7 @@ def service_at_locations_list(
             .distinct()
         )
     if near is None:
-        return qs.order_by("id"), {}
+        return qs.order_by("id").values_list("id", flat=True), {}
 
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(
         near.latitude, near.longitude, near.radius_km
@@ -240,29 +242,7 @@ def service_at_locations_list(
     # Order by the distance the caller is shown, so a confidential location shown rounded
     # up to the next step never comes before one that looks nearer.
     kept.sort(key=lambda s: (shown[s.pk], distances[s.pk], str(s.pk)))
-    return OrderedRows([s.pk for s in kept]), distances
-
-
-class OrderedRows(Sequence[ServiceAtLocation]):
-    """Service-at-locations in a given order, each slice loaded fully in a fixed number of
-    queries (the proximity search sorts hundreds of ids but shows a page of them)."""
-
-    def __init__(self, ids: list[Any]) -> None:
-        self.ids = ids
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @overload
-    def __getitem__(self, index: int) -> ServiceAtLocation: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[ServiceAtLocation]: ...
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, int):
-            return self[index : index + 1][0]
-        wanted = self.ids[index]
-        rows = service_at_locations_base().in_bulk(wanted)
-        return [rows[pk] for pk in wanted if pk in rows]
+    return [s.pk for s in kept], distances
 
 
 def point_for(user: Any, location: Location) -> tuple[float, float] | None:
