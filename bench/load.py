@@ -14,14 +14,18 @@ Progress and server logs go to stderr, so stdout is pure JSON. The server is alw
 also on Ctrl-C. The named rate limits are raised for the run (reported as "rate_limits"):
 one loopback address would otherwise be throttled like a scraper.
 
-Clients run a closed loop: each sends its next request as soon as the last one is answered
-(--think-ms adds a pause). Latency then includes the wait for a free worker, and by Little's
+Each client pauses about --think-ms (default 1000 ms, exponentially distributed) between
+requests, so 50 clients offer about 50 requests/s; before the timed run every list page is
+requested once (--no-prewarm skips it), as on a server that has been up a while. With
+--think-ms 0 clients run a closed loop: each sends its next request as soon as the last one
+is answered. Latency then includes the wait for a free worker, and by Little's
 law the mean is about clients / throughput; "cpu_ms_per_request" (gunicorn workers, the
 PostgreSQL backends, the load generator) says what limits the throughput, and depends far
 less than latency on whatever else the machine is doing ("loadavg_1m").
 
     .venv/bin/python bench/load.py [--clients 50] [--requests 5000] [--duration 60]
-        [--workers 4] [--worker-class sync|gthread] [--mix service_get=30,...] [--think-ms 0]
+        [--workers 4] [--worker-class sync|gthread] [--mix service_get=30,...] [--think-ms 1000]
+        [--no-prewarm]
 """
 
 import argparse
@@ -55,6 +59,10 @@ PROXIMITY_M = 50_000
 PER_PAGE = 20
 POINTS = 500  # distinct places the proximity searches are centred on
 TARGET_P95_MS = 100.0
+# Each client pauses about a second between requests (exponentially distributed): 50 clients
+# then offer ~50 requests/s, a very busy coalition's whole API traffic. With no pause
+# (--think-ms 0) the clients saturate the server and latency is clients / throughput.
+THINK_MS = 1000.0
 # Environment variables behind settings.LANTERN_RATE_LIMITS, all raised for the run.
 RATE_LIMIT_ENV = (
     "LANTERN_RATE_LOGIN",
@@ -106,12 +114,13 @@ class Inventory:
     points: list[tuple[float, float]] = field(default_factory=list)
 
 
+def _sal_near_path(lat: float, lon: float) -> str:
+    return f"/api/v1/service_at_locations?latitude={lat}&longitude={lon}&proximity={PROXIMITY_M}"
+
+
 def _sal_near(inv: Inventory, rng: random.Random) -> Call:
     lat, lon = rng.choice(inv.points)
-    return Call(
-        "GET",
-        f"/api/v1/service_at_locations?latitude={lat}&longitude={lon}&proximity={PROXIMITY_M}",
-    )
+    return Call("GET", _sal_near_path(lat, lon))
 
 
 def _services_page(inv: Inventory, rng: random.Random) -> Call:
@@ -193,6 +202,9 @@ async def _run_clients(config: dict[str, Any]) -> dict[str, Any]:
         async with httpx.AsyncClient(
             base_url=config["base_url"], timeout=REQUEST_TIMEOUT_S, limits=limits
         ) as http:
+            if think_s:
+                # Clients arrive spread out, as people do, not all in the same millisecond.
+                await asyncio.sleep(crng.uniform(0, think_s))
             while budget[0] > 0 and time.monotonic() < deadline:
                 budget[0] -= 1
                 op = crng.choices(ops, weights)[0]
@@ -222,6 +234,34 @@ async def _run_clients(config: dict[str, Any]) -> dict[str, Any]:
         )
         return samples, time.monotonic() - started
 
+    if config["prewarm"]:
+        # A server that has been up a while has rendered every list page once: request each
+        # proximity point and each services page once, untimed (the document cache fills).
+        pages = math.ceil(inv.services / PER_PAGE)
+        pending = [Call("GET", _sal_near_path(lat, lon)) for lat, lon in inv.points] + [
+            Call("GET", f"/api/v1/services?page={p}&per_page={PER_PAGE}")
+            for p in range(1, pages + 1)
+        ]
+        swept: list[int | str] = []
+
+        async def sweeper() -> None:
+            async with httpx.AsyncClient(base_url=config["base_url"], timeout=60) as http:
+                while pending:
+                    call = pending.pop()
+                    try:
+                        swept.append((await http.request(call.method, call.path)).status_code)
+                    except httpx.HTTPError as exc:
+                        swept.append(type(exc).__name__)
+
+        started_prewarm = time.monotonic()
+        await asyncio.gather(*(sweeper() for _ in range(config["clients"])))
+        bad = sum(1 for outcome in swept if not _is_ok(outcome))
+        print(
+            f"[load] pre-warm: {len(swept)} list requests in "
+            f"{time.monotonic() - started_prewarm:.0f} s, {bad} errors",
+            file=sys.stderr,
+            flush=True,
+        )
     if config["warmup"]:
         warm, _ = await phase("warmup", config["warmup"], config["duration"])
         bad = sum(1 for _, outcome, *_ in warm if not _is_ok(outcome))
@@ -620,13 +660,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         + ", ".join(f"{op.name}={op.weight:g}" for op in OPERATIONS),
     )
     parser.add_argument(
-        "--warmup", type=int, default=200, help="untimed requests before the timed run"
+        "--warmup", type=int, default=1000, help="untimed requests before the timed run"
     )
     parser.add_argument(
         "--think-ms",
         type=float,
-        default=0,
-        help="mean pause between one client's requests (0: closed loop, back to back)",
+        default=THINK_MS,
+        help="mean pause between one client's requests (0: back to back, for saturation)",
+    )
+    parser.add_argument(
+        "--no-prewarm",
+        dest="prewarm",
+        action="store_false",
+        help="skip requesting every list page once before the run (measure a cold cache)",
     )
     parser.add_argument("--seed", type=int, default=20240601, help="seed for the request mix")
     parser.add_argument("--samples", help="also write every timed request to this JSON file")
@@ -691,6 +737,7 @@ def run(args: argparse.Namespace) -> int:
             "requests": args.requests,
             "duration": args.duration,
             "warmup": args.warmup,
+            "prewarm": args.prewarm,
             "think_ms": args.think_ms,
             "seed": args.seed,
         }
@@ -738,6 +785,7 @@ def run(args: argparse.Namespace) -> int:
         "cpus": os.cpu_count(),
         "think_ms": args.think_ms,
         "warmup": args.warmup,
+        "prewarm": args.prewarm,
         "mix": args.mix,
         "rate_limits": "raised for benchmark" if not unraised else f"not raised: {unraised}",
         # Other work on the machine inflates latencies; the 1-minute load average shows it.

@@ -38,7 +38,7 @@ from lantern.directory.hsds import (
     service_json,
     type_codes_of,
 )
-from lantern.directory.models import Location, Service, ServiceAtLocation, ServiceCapacity
+from lantern.directory.models import Location, Service, ServiceAtLocation, ServiceCapacity, Unit
 
 M = TypeVar("M", Service, ServiceAtLocation)
 
@@ -126,19 +126,65 @@ class LiveState(NamedTuple):
     last_modified: dict[str, Any]
 
 
+LIVE_FIELDS = (
+    "id",
+    "last_modified",
+    "capacities__id",
+    "capacities__unit_id",
+    "capacities__available",
+    "capacities__maximum",
+    "capacities__description",
+    "capacities__updated",
+    "capacities__unit__name",
+    "capacities__unit__scheme",
+    "capacities__unit__identifier",
+    "capacities__unit__uri",
+)
+
+
 def live_state(service_ids: Iterable[str]) -> LiveState:
+    """One query (plain rows) for the capacities and `last_modified` of a page's services."""
     ids = sorted(set(service_ids))
     capacities: dict[str, list[ServiceCapacity]] = {i: [] for i in ids}
+    modified: dict[str, Any] = {}
     if not ids:
-        return LiveState(capacities, {})
-    for cap in (
-        ServiceCapacity.objects.filter(service_id__in=ids).select_related("unit").order_by("id")
-    ):
-        capacities[str(cap.service_id)].append(cap)
-    modified = {
-        str(pk): value
-        for pk, value in Service.objects.filter(pk__in=ids).values_list("id", "last_modified")
-    }
+        return LiveState(capacities, modified)
+    rows = (
+        Service.objects.filter(pk__in=ids)
+        .values_list(*LIVE_FIELDS)
+        .order_by("id", "capacities__id")
+    )
+    for (
+        service_id,
+        last_modified,
+        cap_id,
+        unit_id,
+        available,
+        maximum,
+        description,
+        updated,
+        unit_name,
+        unit_scheme,
+        unit_identifier,
+        unit_uri,
+    ) in rows:
+        key = str(service_id)
+        modified[key] = last_modified
+        if cap_id is None:
+            continue
+        cap = ServiceCapacity(
+            id=cap_id,
+            service_id=service_id,
+            unit_id=unit_id,
+            available=available,
+            maximum=maximum,
+            description=description,
+            updated=updated,
+        )
+        cap.unit = Unit(
+            id=unit_id, name=unit_name, scheme=unit_scheme, identifier=unit_identifier, uri=unit_uri
+        )
+        capacities[key].append(cap)
     return LiveState(capacities, modified)
 
 

@@ -7,7 +7,7 @@ location they see, which the serializers in `hsds.py` decide through `policy.py`
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.conf import settings
@@ -212,40 +212,44 @@ def service_at_locations_list(
         location__coarse_longitude__gte=min_lon,
         location__coarse_longitude__lte=max_lon,
     )
-    # Distances need only the coordinates; the full rows are loaded for the page alone.
-    light = _apply_service_filters(
-        ServiceAtLocation.objects.select_related("location").only(
-            "id",
-            "location__latitude",
-            "location__longitude",
-            "location__coarse_latitude",
-            "location__coarse_longitude",
-            "location__confidential",
-            "location__organization_id",
-        ),
-        filters,
-        prefix="service__",
-    )
-    candidates = list(light.filter(box_exact | box_coarse))
+    # Distances need only the coordinates (plain tuples, no model instances); the full rows
+    # are rendered for the page alone.
+    light = _apply_service_filters(ServiceAtLocation.objects.all(), filters, prefix="service__")
+    candidates = light.filter(box_exact | box_coarse).values_list("id", *POINT_LOOKUPS)
     distances: dict[Any, float] = {}
     shown: dict[Any, float] = {}
-    kept: list[ServiceAtLocation] = []
-    for sal in candidates:
-        point = point_for(user, sal.location)
+    kept: list[Any] = []
+    for pk, *fields in candidates:
+        location = LocationPoint(*fields)
+        point = point_for(user, location)
         if point is None:
             continue
         distance = geo.haversine_km(near.latitude, near.longitude, point[0], point[1])
         if distance <= near.radius_km:
-            distances[sal.pk] = distance
-            shown[sal.pk] = _shown_km(user, sal.location, distance)
-            kept.append(sal)
+            distances[pk] = distance
+            shown[pk] = _shown_km(user, location, distance)
+            kept.append(pk)
     # Order by the distance the caller is shown, so a confidential location shown rounded
     # up to the next step never comes before one that looks nearer.
-    kept.sort(key=lambda s: (shown[s.pk], distances[s.pk], str(s.pk)))
-    return [s.pk for s in kept], distances
+    kept.sort(key=lambda pk: (shown[pk], distances[pk], str(pk)))
+    return kept, distances
 
 
-def point_for(user: Any, location: Location) -> tuple[float, float] | None:
+class LocationPoint(NamedTuple):
+    """What distance needs of a location (a plain row, not a model instance)."""
+
+    latitude: float | None
+    longitude: float | None
+    coarse_latitude: float | None
+    coarse_longitude: float | None
+    confidential: bool
+    organization_id: Any
+
+
+POINT_LOOKUPS = tuple(f"location__{name}" for name in LocationPoint._fields)
+
+
+def point_for(user: Any, location: Any) -> tuple[float, float] | None:
     """The point the caller may measure distance to: exact, or coarse for outsiders."""
     if policy.sees_exact_location(user, location):
         if location.latitude is None or location.longitude is None:
@@ -256,7 +260,7 @@ def point_for(user: Any, location: Location) -> tuple[float, float] | None:
     return location.coarse_latitude, location.coarse_longitude
 
 
-def _shown_km(user: Any, location: Location, distance_km: float) -> float:
+def _shown_km(user: Any, location: Any, distance_km: float) -> float:
     if policy.sees_exact_location(user, location):
         return distance_km
     return geo.round_distance_km(distance_km, settings.LANTERN_CONFIDENTIAL_DISTANCE_STEP_KM)
