@@ -23,8 +23,6 @@ from lantern.directory.hsds import (
     Viewer,
     capacity_json,
     organization_json,
-    service_at_location_json,
-    service_json,
     taxonomy_json,
     taxonomy_term_json,
 )
@@ -173,6 +171,10 @@ def _ndjson(items: Iterable[dict[str, Any]]) -> StreamingHttpResponse:
     return StreamingHttpResponse(lines(), content_type="application/x-ndjson")
 
 
+def _json(data: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(orjson.dumps(data), content_type="application/json")
+
+
 def _slice(params: PageParams) -> slice:
     start = (params.page - 1) * params.per_page
     return slice(start, start + params.per_page)
@@ -191,8 +193,7 @@ def _respond(request: HttpRequest, params: PageParams, rows: Any, total: int, re
     # Encoded here, not by django-ninja: the items are already plain JSON values, and
     # re-validating a page of nested HSDS objects against `Page` costs more than building it.
     # Tests validate the output against the HSDS schemas and the OpenAPI document.
-    body = orjson.dumps(_page_envelope(render(page_rows), total, params))
-    return HttpResponse(body, content_type="application/json")
+    return _json(_page_envelope(render(page_rows), total, params))
 
 
 @router.get(
@@ -219,12 +220,10 @@ def list_services(request: HttpRequest, params: Query[ListParams]) -> Any:
     summary="Get a service",
 )
 def get_service(request: HttpRequest, service_id: UUID) -> Any:
-    service = selectors.service_get(service_id)
-    viewer = Viewer(api_user(request))
-    viewer.load_attributes(
-        [service.id] + [sal.location_id for sal in service.service_at_locations.all()]
-    )
-    return service_json(service, viewer)
+    docs = doccache.render_services([service_id], api_user(request))
+    if not docs:
+        raise Http404
+    return _json(docs[0])
 
 
 @router.get(
@@ -311,10 +310,10 @@ def list_service_at_locations(request: HttpRequest, params: Query[SalParams]) ->
     summary="Get a service at a location",
 )
 def get_service_at_location(request: HttpRequest, sal_id: UUID) -> Any:
-    sal = selectors.service_at_location_get(sal_id)
-    viewer = Viewer(api_user(request))
-    viewer.load_attributes([sal.id, sal.location_id, sal.service_id])
-    return service_at_location_json(sal, viewer)
+    docs = doccache.render_service_at_locations([sal_id], api_user(request), {})
+    if not docs:
+        raise Http404
+    return _json(docs[0])
 
 
 @router.get(

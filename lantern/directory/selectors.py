@@ -106,13 +106,6 @@ def services_list(filters: DirectoryFilters) -> QuerySet[Service]:
     return _apply_service_filters(Service.objects.all(), filters).order_by("name", "id")
 
 
-def service_get(service_id: Any) -> Service:
-    service = services_full().filter(pk=service_id).first()
-    if service is None:
-        raise Http404
-    return service
-
-
 def organizations_list(filters: DirectoryFilters) -> QuerySet[Organization]:
     qs = Organization.objects.all()
     if filters.search:
@@ -268,13 +261,6 @@ def _shown_km(user: Any, location: Any, distance_km: float) -> float:
 
 def _member_org_ids(user: Any) -> list[str]:
     return sorted(hsds_organization_ids_of(user))
-
-
-def service_at_location_get(sal_id: Any) -> ServiceAtLocation:
-    sal = service_at_locations_base().filter(pk=sal_id).first()
-    if sal is None:
-        raise Http404
-    return sal
 
 
 def taxonomies_list(search: str | None = None) -> QuerySet[Taxonomy]:
