@@ -50,6 +50,7 @@ fmt: setup
 
 bench: setup
 	$(BIN)/python bench/directory.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3
