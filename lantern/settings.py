@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lantern.audit",
     "lantern.accounts",
     "lantern.directory",
+    "lantern.matching",
     "lantern.notify",
 ]
 
