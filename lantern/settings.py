@@ -137,7 +137,7 @@ STATIC_ROOT = VAR_DIR / "static"
 NODE_MODULES = PROJECT_DIR / "node_modules"
 STATICFILES_DIRS = [
     (prefix, NODE_MODULES / folder)
-    for prefix, folder in [("vendor/htmx", "htmx.org/dist")]
+    for prefix, folder in [("vendor/htmx", "htmx.org/dist"), ("vendor/leaflet", "leaflet/dist")]
     if (NODE_MODULES / folder).is_dir()
 ]
 WHITENOISE_USE_FINDERS = not PRODUCTION
