@@ -11,6 +11,7 @@ from lantern.core.api_auth import api_user, optional_auth, token_auth, write_aut
 from lantern.core.api_errors import FieldError
 from lantern.directory.api import router as directory_router
 from lantern.directory.profile import profile_document
+from lantern.matching.api import router as matching_router
 
 
 class LanternAPI(NinjaAPI):
@@ -117,3 +118,4 @@ def me(request: HttpRequest) -> Any:
 
 
 api.add_router("/", directory_router)
+api.add_router("/", matching_router)
