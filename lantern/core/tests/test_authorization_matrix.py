@@ -124,6 +124,23 @@ OPERATIONS: dict[tuple[str, str], list[Row]] = {
             json_body=True,
         ),
     ],
+    ("POST", "/api/v1/match"): [
+        Row(
+            "POST",
+            lambda w: "/api/v1/match",
+            each(200),
+            body=lambda w: {"help_types": ["emergency-shelter"]},
+            json_body=True,
+            notes="anonymous use allowed (rate-limited); confidential places redacted",
+        ),
+        Row(
+            "POST",
+            lambda w: "/api/v1/match",
+            each(422),
+            body=lambda w: {"age": -3},
+            json_body=True,
+        ),
+    ],
 }
 
 # Resolver routes that are not OpenAPI operations but belong to the API.
