@@ -20,7 +20,7 @@ from lantern.accounts.models import Role, User
 from lantern.accounts.services import membership_add
 from lantern.audit.services import audit_record
 from lantern.core import geo, postcodes
-from lantern.directory import doccache
+from lantern.directory import signals
 from lantern.directory.models import (
     Address,
     Language,
@@ -378,7 +378,7 @@ class _Builder:
         ServiceCapacity.objects.bulk_create(self.capacities, batch_size=batch)
         Phone.objects.bulk_create(self.phones, batch_size=batch)
         Language.objects.bulk_create(self.languages, batch_size=batch)
-        doccache.invalidate()  # bulk writes send no model signals
+        signals.bulk_written.send(sender=Service)  # bulk writes send no model signals
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from lantern.audit.services import audit_record
-from lantern.directory import doccache, selectors
+from lantern.directory import selectors, signals
 from lantern.directory.hsds import (
     Viewer,
     location_json,
@@ -1457,7 +1457,7 @@ class _Batch:
         try:
             with transaction.atomic():
                 self._write()
-                doccache.invalidate()  # bulk writes send no model signals
+                signals.bulk_written.send(sender=Service)  # bulk writes send no model signals
         except DatabaseError as err:
             importer.issue(_At("database", None, None), "", f"rejected by the database: {err}")
         self.clear()

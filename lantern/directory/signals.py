@@ -2,14 +2,19 @@
 
 Capacities (and the service `last_modified` a capacity update bumps) are read fresh for
 every page, so capacity writes, metadata, reminders and one-tap uses do not invalidate.
-Writes that send no signals (bulk_create, queryset.update) call `doccache.invalidate()`.
+Writes that send no model signals (bulk_create, queryset.update) send `bulk_written`
+instead; read models (this cache, the match index) listen to it.
 """
 
 from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 from lantern.directory import doccache, models
+
+# Sent after directory writes that bypass model signals (the demo seed, the HSDS import).
+bulk_written = Signal()
 
 RENDERED_MODELS = (
     models.Taxonomy,
@@ -32,6 +37,7 @@ def _changed(sender: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
+    bulk_written.connect(_changed, dispatch_uid="doccache-bulk")
     for model in RENDERED_MODELS:
         post_save.connect(_changed, sender=model, dispatch_uid=f"doccache-save-{model.__name__}")
         post_delete.connect(

@@ -1,10 +1,11 @@
-"""From directory rows to the engine's `Candidate`s, for one needs profile and one viewer.
+"""From the match index to the engine's `Candidate`s, for one needs profile and one viewer.
 
-SQL narrows the rows first with the same hard rules the engine applies (a declared rule the
-need conflicts with excludes; an undeclared one never does) and, with a distance limit, a
-bounding box; the engine then decides exactly. So the SQL may let through more than the
-engine keeps, never less. JSON-list rules (genders, trafficking types) are narrowed in SQL
-on PostgreSQL only; SQLite leaves them to the engine.
+SQL narrows the rows of the match index (`MatchEntry`, a read model of the directory) with
+the same hard rules the engine applies (a declared rule the need conflicts with excludes;
+an undeclared one never does) and, with a distance limit, a bounding box; the engine then
+decides exactly. So the SQL may let through more than the engine keeps, never less.
+JSON-list rules (help types, genders, trafficking types) are narrowed in SQL on PostgreSQL
+only; SQLite leaves them to the engine. Capacities are read live.
 
 Points: a confidential location counts at its coarse point for anyone outside the owning
 organization (the same rule as the directory's proximity search), so repeated searches
@@ -20,40 +21,20 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from lantern.accounts.selectors import hsds_organization_ids_of
 from lantern.core import geo
-from lantern.directory.models import (
-    Attribute,
-    Language,
-    LocationType,
-    Service,
-    ServiceAtLocation,
-    ServiceCapacity,
-    ServiceStatus,
-)
-from lantern.matching.engine import PREFERENCE_TAGS, Candidate, Capacity, Needs
-
-SERVICE_FIELDS = (
-    "id",
-    "name",
-    "minimum_age",
-    "maximum_age",
-    "genders_served",
-    "accepts_children",
-    "max_children",
-    "accepts_pets",
-    "trafficking_types_served",
-    "wheelchair_accessible",
-    "accepts_active_substance_use",
-    "requires_id_documents",
-)
+from lantern.directory.models import ServiceCapacity
+from lantern.matching.engine import Candidate, Capacity, Needs
+from lantern.matching.index import RULE_FIELDS
+from lantern.matching.models import MatchEntry, MatchPoint
 
 
 def _declared_or(field: str, condition: Q) -> Q:
     return Q(**{f"{field}__isnull": True}) | condition
 
 
-def eligible_services(needs: Needs) -> QuerySet[Service]:
-    """Active services that no declared rule excludes (a superset of what the engine keeps)."""
-    qs = Service.objects.filter(status=ServiceStatus.ACTIVE)
+def eligible_entries(needs: Needs) -> QuerySet[MatchEntry]:
+    """Index entries of active services that no declared rule excludes (a superset of what
+    the engine keeps)."""
+    qs = MatchEntry.objects.filter(active=True)
     if needs.age is not None:
         qs = qs.filter(
             _declared_or("minimum_age", Q(minimum_age__lte=needs.age)),
@@ -71,19 +52,13 @@ def eligible_services(needs: Needs) -> QuerySet[Service]:
         qs = qs.exclude(accepts_active_substance_use=False)
     if needs.has_id_documents is False:
         qs = qs.exclude(requires_id_documents=True)
-    if needs.help_types:
-        qs = qs.filter(
-            Exists(
-                Service.service_types.through.objects.filter(
-                    service_id=OuterRef("pk"), taxonomyterm__code__in=sorted(needs.help_types)
-                )
-            )
-        )
     if connection.vendor == "postgresql":
+        # JSON list rules; SQLite leaves them to the engine.
+        if needs.help_types:
+            qs = qs.filter(service_types__has_any_keys=sorted(needs.help_types))
         if needs.gender is not None:
-            qs = qs.filter(
-                _declared_or("genders_served", Q(genders_served__contains=[needs.gender]))
-            )
+            served = Q(genders_served__contains=[needs.gender])
+            qs = qs.filter(_declared_or("genders_served", served))
         if needs.trafficking_types:
             qs = qs.filter(
                 _declared_or(
@@ -96,85 +71,64 @@ def eligible_services(needs: Needs) -> QuerySet[Service]:
         min_lat, max_lat, min_lon, max_lon = geo.bounding_box(
             point[0], point[1], needs.max_distance_km
         )
-        near = ServiceAtLocation.objects.filter(service_id=OuterRef("pk")).filter(
-            Q(
-                location__latitude__range=(min_lat, max_lat),
-                location__longitude__range=(min_lon, max_lon),
-            )
-            | Q(
-                location__coarse_latitude__range=(min_lat, max_lat),
-                location__coarse_longitude__range=(min_lon, max_lon),
-            )
+        # Exact and coarse points alike: the engine measures to the one the viewer may use.
+        near = MatchPoint.objects.filter(
+            entry_id=OuterRef("pk"),
+            latitude__range=(min_lat, max_lat),
+            longitude__range=(min_lon, max_lon),
         )
         # Services without a place on the map are never excluded by distance.
-        placed = ServiceAtLocation.objects.filter(
-            service_id=OuterRef("pk"),
-            location__location_type=LocationType.PHYSICAL,
-            location__latitude__isnull=False,
-            location__longitude__isnull=False,
-        )
-        qs = qs.filter(Exists(near) | ~Exists(placed))
+        qs = qs.filter(Q(placed=False) | Exists(near))
     return qs
 
 
+ENTRY_FIELDS = ("service_id", *RULE_FIELDS, "service_types", "languages", "tags", "points")
+
+
 def load_candidates(needs: Needs, user: Any) -> list[Candidate]:
-    rows = list(eligible_services(needs).values(*SERVICE_FIELDS))
+    """Candidates for a needs profile: one query on the match index, one for capacities."""
+    rows = list(eligible_entries(needs).values_list(*ENTRY_FIELDS))
     if not rows:
         return []
-    ids = [row["id"] for row in rows]
-    return build_candidates(rows, ids, user)
-
-
-def build_candidates(rows: list[dict[str, Any]], ids: list[Any], user: Any) -> list[Candidate]:
-    """Candidates for service rows (`SERVICE_FIELDS`): types, languages, tags, capacities and
-    points in one query each."""
-    types: dict[Any, set[str]] = defaultdict(set)
-    for service_id, code in Service.service_types.through.objects.filter(
-        service_id__in=ids
-    ).values_list("service_id", "taxonomyterm__code"):
-        types[service_id].add(code)
-    languages: dict[Any, set[str]] = defaultdict(set)
-    for service_id, code in Language.objects.filter(service_id__in=ids).values_list(
-        "service_id", "code"
-    ):
-        if code:
-            languages[service_id].add(code.lower())
-    tags: dict[str, set[str]] = defaultdict(set)
-    for link_id, code in Attribute.objects.filter(
-        link_id__in=ids, taxonomy_term__code__in=list(PREFERENCE_TAGS)
-    ).values_list("link_id", "taxonomy_term__code"):
-        tags[str(link_id)].add(code)
     capacities: dict[Any, list[Capacity]] = defaultdict(list)
     for service_id, available, maximum, unit, updated in ServiceCapacity.objects.filter(
-        service_id__in=ids
+        service_id__in=[row[0] for row in rows]
     ).values_list("service_id", "available", "maximum", "unit__name", "updated"):
         capacities[service_id].append(Capacity(available, maximum, unit, updated))
-    places = _places(ids, user)
+    member_of = hsds_organization_ids_of(user)
     out = []
     for row in rows:
-        pk = row["id"]
-        points, confidential = places.get(pk, ((), False))
+        entry = dict(zip(ENTRY_FIELDS, row, strict=True))
+        points: list[tuple[float, float]] = []
+        hidden_any = False
+        for lat, lon, coarse_lat, coarse_lon, confidential, org_id in entry["points"]:
+            hidden = bool(confidential) and org_id not in member_of
+            point = (coarse_lat, coarse_lon) if hidden else (lat, lon)
+            if point[0] is None or point[1] is None:
+                continue
+            points.append((float(point[0]), float(point[1])))
+            hidden_any = hidden_any or hidden
         out.append(
             Candidate(
-                service_id=str(pk),
-                name=row["name"],
-                service_types=frozenset(types.get(pk, ())),
-                minimum_age=row["minimum_age"],
-                maximum_age=row["maximum_age"],
-                genders_served=_optional_set(row["genders_served"]),
-                accepts_children=row["accepts_children"],
-                max_children=row["max_children"],
-                accepts_pets=row["accepts_pets"],
-                trafficking_types_served=_optional_set(row["trafficking_types_served"]),
-                wheelchair_accessible=row["wheelchair_accessible"],
-                accepts_active_substance_use=row["accepts_active_substance_use"],
-                requires_id_documents=row["requires_id_documents"],
-                languages=frozenset(languages.get(pk, ())),
-                tags=frozenset(tags.get(str(pk), ())),
-                capacities=tuple(capacities.get(pk, ())),
-                points=points,
+                service_id=str(entry["service_id"]),
+                name=entry["name"],
+                service_types=frozenset(entry["service_types"]),
+                minimum_age=entry["minimum_age"],
+                maximum_age=entry["maximum_age"],
+                genders_served=_optional_set(entry["genders_served"]),
+                accepts_children=entry["accepts_children"],
+                max_children=entry["max_children"],
+                accepts_pets=entry["accepts_pets"],
+                trafficking_types_served=_optional_set(entry["trafficking_types_served"]),
+                wheelchair_accessible=entry["wheelchair_accessible"],
+                accepts_active_substance_use=entry["accepts_active_substance_use"],
+                requires_id_documents=entry["requires_id_documents"],
+                languages=frozenset(entry["languages"]),
+                tags=frozenset(entry["tags"]),
+                capacities=tuple(capacities.get(entry["service_id"], ())),
+                points=tuple(points),
                 virtual=not points,
-                confidential=confidential,
+                confidential=hidden_any,
             )
         )
     return out
@@ -182,39 +136,3 @@ def build_candidates(rows: list[dict[str, Any]], ids: list[Any], user: Any) -> l
 
 def _optional_set(value: Iterable[str] | None) -> frozenset[str] | None:
     return None if value is None else frozenset(value)
-
-
-def _places(ids: list[Any], user: Any) -> dict[Any, tuple[tuple[tuple[float, float], ...], bool]]:
-    """Per service: the points the viewer may measure to, and whether any is a confidential
-    location the viewer sees only coarsely (its distance is then shown rounded)."""
-    member_of = hsds_organization_ids_of(user)
-    found: dict[Any, tuple[list[tuple[float, float]], list[bool]]] = {}
-    for (
-        service_id,
-        kind,
-        lat,
-        lon,
-        coarse_lat,
-        coarse_lon,
-        confidential,
-        org_id,
-    ) in ServiceAtLocation.objects.filter(service_id__in=ids).values_list(
-        "service_id",
-        "location__location_type",
-        "location__latitude",
-        "location__longitude",
-        "location__coarse_latitude",
-        "location__coarse_longitude",
-        "location__confidential",
-        "location__organization_id",
-    ):
-        if kind != LocationType.PHYSICAL:
-            continue
-        hidden = confidential and str(org_id) not in member_of
-        point = (coarse_lat, coarse_lon) if hidden else (lat, lon)
-        if point[0] is None or point[1] is None:
-            continue
-        points, flags = found.setdefault(service_id, ([], []))
-        points.append((float(point[0]), float(point[1])))
-        flags.append(hidden)
-    return {pk: (tuple(points), any(flags)) for pk, (points, flags) in found.items()}

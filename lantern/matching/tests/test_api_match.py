@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lantern.core.testing import HsdsOrganizationFactory, make_listing
-from lantern.directory.models import Language, Location, LocationType, Service
-from lantern.matching import engine, loader
+from lantern.directory.models import Language, LocationType, Service
+from lantern.matching import engine
 from lantern.matching.services import find_help
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,9 @@ def test_limit_caps_results_but_not_total(world, client):
 
 
 def test_inactive_services_are_never_matched(world, client):
-    Service.objects.filter(pk=world.c_public.service_id).update(status="inactive")
+    service = world.c_public.service
+    service.status = "inactive"
+    service.save()
     assert str(world.c_public.service_id) not in by_id(ok(client, {}))
 
 
@@ -131,7 +133,8 @@ def test_only_open_keeps_fresh_open_capacity_only(world, client):
 
 def test_virtual_services_have_no_distance_and_survive_distance_limits(world, client):
     hotline = make_listing(org=world.hsds_c, types=("hotline",), latitude=10.0, longitude=10.0)
-    Location.objects.filter(pk=hotline.location_id).update(location_type=LocationType.VIRTUAL)
+    hotline.location.location_type = LocationType.VIRTUAL
+    hotline.location.save()
     body = ok(
         client,
         {"location": {"latitude": 41.85, "longitude": -87.65}, "max_distance_km": 1},
@@ -271,9 +274,8 @@ def _random_directory(rng: random.Random, count: int) -> None:
             confidential=rng.random() < 0.2,
         )
         if rng.random() < 0.1:
-            Location.objects.filter(pk=listing.location_id).update(
-                location_type=LocationType.VIRTUAL
-            )
+            listing.location.location_type = LocationType.VIRTUAL
+            listing.location.save()
 
 
 needs_strategy = st.builds(
@@ -305,19 +307,104 @@ def random_directory(world):
     return world
 
 
+def directory_candidates(user: Any) -> list[engine.Candidate]:
+    """Candidates straight from the directory tables (not the match index): the reference
+    the index and the SQL narrowing are checked against."""
+    member_of = (
+        {str(m.organization.hsds_organization_id) for m in user.memberships.all()}
+        if (user.is_authenticated)
+        else set()
+    )
+    out = []
+    for service in Service.objects.filter(status="active").prefetch_related(
+        "service_types", "languages", "capacities__unit", "service_at_locations__location"
+    ):
+        points, hidden_any = [], False
+        for sal in service.service_at_locations.all():
+            loc = sal.location
+            if loc.location_type != LocationType.PHYSICAL or loc.latitude is None:
+                continue
+            hidden = loc.confidential and str(loc.organization_id) not in member_of
+            points.append(
+                (loc.coarse_latitude, loc.coarse_longitude)
+                if hidden
+                else (loc.latitude, loc.longitude)
+            )
+            hidden_any = hidden_any or hidden
+        out.append(
+            engine.Candidate(
+                service_id=str(service.pk),
+                name=service.name,
+                service_types=frozenset(t.code for t in service.service_types.all()),
+                minimum_age=service.minimum_age,
+                maximum_age=service.maximum_age,
+                genders_served=None
+                if service.genders_served is None
+                else frozenset(service.genders_served),
+                accepts_children=service.accepts_children,
+                max_children=service.max_children,
+                accepts_pets=service.accepts_pets,
+                trafficking_types_served=None
+                if service.trafficking_types_served is None
+                else frozenset(service.trafficking_types_served),
+                wheelchair_accessible=service.wheelchair_accessible,
+                accepts_active_substance_use=service.accepts_active_substance_use,
+                requires_id_documents=service.requires_id_documents,
+                languages=frozenset(lang.code.lower() for lang in service.languages.all()),
+                capacities=tuple(
+                    engine.Capacity(c.available, c.maximum, c.unit.name, c.updated)
+                    for c in service.capacities.all()
+                ),
+                points=tuple(points),
+                virtual=not points,
+                confidential=hidden_any,
+            )
+        )
+    return out
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(needs=needs_strategy)
 def test_sql_narrowing_keeps_exactly_what_the_engine_keeps(random_directory, needs):
-    """find_help (SQL narrowing first) gives the same ranked list as the engine over every
-    service in the directory, for the anonymous viewer and for a member."""
+    """find_help (the match index and SQL narrowing first) gives the same ranked list as
+    the engine over every service read straight from the directory, for the anonymous
+    viewer and for a member."""
     now = timezone.now()
     policy = engine.FreshnessPolicy(django_settings.LANTERN_FRESHNESS_HOURS)
-    rows = list(Service.objects.filter(status="active").values(*loader.SERVICE_FIELDS))
     for user in (AnonymousUser(), random_directory["provider_b"].user):
-        every = loader.build_candidates(rows, [r["id"] for r in rows], user)
-        expected = engine.match(needs, every, now=now, freshness=policy, limit=100)
+        expected = engine.match(
+            needs, directory_candidates(user), now=now, freshness=policy, limit=100
+        )
         page = find_help(needs, user=user, limit=100, now=now)
         assert page.total == expected.total
         assert [i.service["id"] for i in page.items] == [
             m.candidate.service_id for m in expected.matches
         ]
+        assert [i.distance_km for i in page.items] == [m.distance_km for m in expected.matches]
+
+
+def test_the_index_follows_directory_edits(world, client):
+    sid = str(world.c_public.service_id)
+    assert sid in by_id(ok(client, {"gender": "woman"}))
+    service = world.c_public.service
+    service.genders_served = ["man"]
+    service.save()
+    assert sid not in by_id(ok(client, {"gender": "woman"}))
+    location = world.c_public.location
+    location.latitude, location.longitude = 10.0, 10.0
+    location.save()
+    near = {"location": {"latitude": 41.85, "longitude": -87.65}, "max_distance_km": 5}
+    assert sid not in by_id(ok(client, near))
+    Language.objects.create(service=service, code="vi", name="Vietnamese")
+    assert by_id(ok(client, {"languages": ["vi"]}))[sid]["reasons"][1:2] == ["Speaks Vietnamese"]
+    world.c_public.delete()  # the service is no longer at any place: virtual now
+    assert by_id(ok(client, near))[sid]["distance_km"] is None
+
+
+def test_reindex_rebuilds_what_bulk_writes_skipped(world, client):
+    from lantern.matching.index import reindex
+
+    Service.objects.filter(pk=world.c_public.service_id).update(minimum_age=30)
+    assert str(world.c_public.service_id) in by_id(ok(client, {"age": 20}))  # index not told
+    reindex()
+    assert str(world.c_public.service_id) not in by_id(ok(client, {"age": 20}))
