@@ -11,7 +11,8 @@ def _index_after_migrate(sender: Any, **kwargs: Any) -> None:
     from lantern.matching.index import reindex
     from lantern.matching.models import MatchEntry
 
-    if MatchEntry.objects.count() != Service.objects.count():
+    stale = MatchEntry.objects.filter(data="{}").exists()  # built before `data` existed
+    if stale or MatchEntry.objects.count() != Service.objects.count():
         reindex()
 
 

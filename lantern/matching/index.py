@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -102,16 +103,21 @@ def _rebuild(ids: Sequence[Any]) -> int:
     box: list[MatchPoint] = []
     for pk, row in rows.items():
         entry_points = points.get(pk, [])
+        lists = {
+            "service_types": sorted(types.get(pk, ())),
+            "languages": sorted(languages.get(pk, ())),
+            "tags": sorted(tags.get(str(pk), ())),
+            "points": entry_points,
+        }
+        rules = {name: row[name] for name in RULE_FIELDS}
         entries.append(
             MatchEntry(
                 service_id=pk,
                 active=row["status"] == ServiceStatus.ACTIVE,
-                **{name: row[name] for name in RULE_FIELDS},
-                service_types=sorted(types.get(pk, ())),
-                languages=sorted(languages.get(pk, ())),
-                tags=sorted(tags.get(str(pk), ())),
-                points=entry_points,
+                **rules,
+                **lists,
                 placed=bool(entry_points),
+                data=orjson.dumps({**rules, **lists}).decode(),
             )
         )
         for lat, lon, coarse_lat, coarse_lon, *_ in entry_points:

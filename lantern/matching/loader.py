@@ -14,8 +14,10 @@ cannot triangulate it, and its distance is shown rounded.
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -23,7 +25,6 @@ from lantern.accounts.selectors import hsds_organization_ids_of
 from lantern.core import geo
 from lantern.directory.models import ServiceCapacity
 from lantern.matching.engine import Candidate, Capacity, Needs
-from lantern.matching.index import RULE_FIELDS
 from lantern.matching.models import MatchEntry, MatchPoint
 
 
@@ -82,23 +83,47 @@ def eligible_entries(needs: Needs) -> QuerySet[MatchEntry]:
     return qs
 
 
-ENTRY_FIELDS = ("service_id", *RULE_FIELDS, "service_types", "languages", "tags", "points")
+# Above this many eligible services, `find_help` first tries the head (see there).
+HEAD_THRESHOLD = 300
 
 
-def load_candidates(needs: Needs, user: Any) -> list[Candidate]:
-    """Candidates for a needs profile: one query on the match index, one for capacities."""
-    rows = list(eligible_entries(needs).values_list(*ENTRY_FIELDS))
+def sql_is_exact(needs: Needs) -> bool:
+    """Whether `eligible_entries` keeps exactly what the engine keeps, so that its count is
+    the engine's total: on PostgreSQL, without distance limits and without `only_open`."""
+    return (
+        connection.vendor == "postgresql"
+        and needs.max_distance_km is None
+        and needs.away_from_km is None
+        and not needs.only_open
+    )
+
+
+def load_candidates(
+    needs: Needs, user: Any, *, open_since: datetime | None = None
+) -> list[Candidate]:
+    """Candidates for a needs profile: one query on the match index, one for capacities.
+    With `open_since`, only services with an open place updated since then (the head)."""
+    qs = eligible_entries(needs)
+    if open_since is not None:
+        qs = qs.filter(
+            Exists(
+                ServiceCapacity.objects.filter(
+                    service_id=OuterRef("service_id"), available__gt=0, updated__gte=open_since
+                )
+            )
+        )
+    rows = list(qs.values_list("service_id", "data"))
     if not rows:
         return []
     capacities: dict[Any, list[Capacity]] = defaultdict(list)
     for service_id, available, maximum, unit, updated in ServiceCapacity.objects.filter(
-        service_id__in=[row[0] for row in rows]
+        service_id__in=qs.values("service_id")
     ).values_list("service_id", "available", "maximum", "unit__name", "updated"):
         capacities[service_id].append(Capacity(available, maximum, unit, updated))
     member_of = hsds_organization_ids_of(user)
     out = []
-    for row in rows:
-        entry = dict(zip(ENTRY_FIELDS, row, strict=True))
+    for service_id, data in rows:
+        entry = orjson.loads(data)
         points: list[tuple[float, float]] = []
         hidden_any = False
         for lat, lon, coarse_lat, coarse_lon, confidential, org_id in entry["points"]:
@@ -110,7 +135,7 @@ def load_candidates(needs: Needs, user: Any) -> list[Candidate]:
             hidden_any = hidden_any or hidden
         out.append(
             Candidate(
-                service_id=str(entry["service_id"]),
+                service_id=str(service_id),
                 name=entry["name"],
                 service_types=frozenset(entry["service_types"]),
                 minimum_age=entry["minimum_age"],
@@ -125,7 +150,7 @@ def load_candidates(needs: Needs, user: Any) -> list[Candidate]:
                 requires_id_documents=entry["requires_id_documents"],
                 languages=frozenset(entry["languages"]),
                 tags=frozenset(entry["tags"]),
-                capacities=tuple(capacities.get(entry["service_id"], ())),
+                capacities=tuple(capacities.get(service_id, ())),
                 points=tuple(points),
                 virtual=not points,
                 confidential=hidden_any,

@@ -34,6 +34,9 @@ class MatchEntry(models.Model):
     # per physical location with coordinates.
     points = models.JSONField(default=list)
     placed = models.BooleanField(default=False)  # has at least one point
+    # Everything the loader reads, as one JSON text decoded once per row (the columns above
+    # are for SQL narrowing): rules, codes, tags and points.
+    data = models.TextField(default="{}")
 
     class Meta:
         db_table = "match_entry"

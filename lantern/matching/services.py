@@ -4,8 +4,9 @@ The one entry point for the API (`POST /api/v1/match`), the survivor pages and t
 search. Needs are never stored or logged: they describe a person.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -67,19 +68,51 @@ def eligibility_of(candidate: engine.Candidate) -> dict[str, Any]:
     }
 
 
+def _head(
+    needs: engine.Needs,
+    user: Any,
+    now: datetime,
+    run: Callable[[list[engine.Candidate]], engine.MatchResult],
+    limit: int,
+) -> engine.MatchResult | None:
+    """The best `limit` matches from the head alone, when that is provably the same answer.
+
+    Open places (fresh or aging) rank before everything else, and every service with an open
+    place that is not yet stale has one updated within the longest stale band. So when the
+    services with such a place (the head) give `limit` matches that are all open, those are
+    the overall best; the total then comes from SQL, which counts exactly what the engine
+    keeps when there are no distance limits and no `only_open` (`loader.sql_is_exact`).
+    Broad searches over a large directory load a few hundred candidates instead of all.
+    """
+    if limit == 0 or not loader.sql_is_exact(needs):
+        return None
+    total = loader.eligible_entries(needs).count()
+    if total <= loader.HEAD_THRESHOLD:
+        return None
+    longest = max(band[1] for band in settings.LANTERN_FRESHNESS_HOURS.values())
+    head = run(loader.load_candidates(needs, user, open_since=now - timedelta(hours=longest)))
+    if len(head.matches) < limit or any(m.availability.bucket > 1 for m in head.matches):
+        return None
+    return engine.MatchResult(total=total, matches=head.matches)
+
+
 def find_help(
     needs: engine.Needs, *, user: Any, limit: int = DEFAULT_LIMIT, now: datetime | None = None
 ) -> MatchPage:
     now = now or timezone.now()
-    candidates = loader.load_candidates(needs, user)
-    result = engine.match(
-        needs,
-        candidates,
-        now=now,
-        freshness=engine.FreshnessPolicy(settings.LANTERN_FRESHNESS_HOURS),
-        limit=limit,
-        confidential_step_km=settings.LANTERN_CONFIDENTIAL_DISTANCE_STEP_KM,
-    )
+    policy = engine.FreshnessPolicy(settings.LANTERN_FRESHNESS_HOURS)
+
+    def run(candidates: list[engine.Candidate]) -> engine.MatchResult:
+        return engine.match(
+            needs,
+            candidates,
+            now=now,
+            freshness=policy,
+            limit=limit,
+            confidential_step_km=settings.LANTERN_CONFIDENTIAL_DISTANCE_STEP_KM,
+        )
+
+    result = _head(needs, user, now, run, limit) or run(loader.load_candidates(needs, user))
     docs = doccache.render_services([m.candidate.service_id for m in result.matches], user)
     by_id = {doc["id"]: doc for doc in docs}
     items = [

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from lantern.core.testing import HsdsOrganizationFactory, make_listing
 from lantern.directory.models import Language, LocationType, Service
-from lantern.matching import engine
+from lantern.matching import engine, loader
 from lantern.matching.services import find_help
 
 pytestmark = pytest.mark.django_db
@@ -408,3 +408,52 @@ def test_reindex_rebuilds_what_bulk_writes_skipped(world, client):
     assert str(world.c_public.service_id) in by_id(ok(client, {"age": 20}))  # index not told
     reindex()
     assert str(world.c_public.service_id) not in by_id(ok(client, {"age": 20}))
+
+
+broad_needs = st.builds(
+    engine.Needs,
+    latitude=st.one_of(st.none(), st.floats(41.5, 42.3)),
+    longitude=st.one_of(st.none(), st.floats(-88.0, -87.2)),
+    help_types=st.one_of(st.none(), st.frozensets(st.sampled_from(engine.HELP_TYPES), max_size=3)),
+    age=st.one_of(st.none(), st.integers(0, 100)),
+    gender=st.one_of(st.none(), st.sampled_from(GENDERS)),
+    children=st.one_of(st.none(), st.integers(0, 3)),
+    languages=st.one_of(st.none(), st.lists(st.sampled_from(["en", "es", "vi"]), max_size=2)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(needs=broad_needs, limit=st.integers(1, 8))
+def test_the_head_shortcut_gives_the_same_answer(random_directory, monkeypatch, needs, limit):
+    """With the head threshold at 0, broad searches take the shortcut whenever it applies;
+    the answer must equal the engine over the whole directory."""
+    monkeypatch.setattr(loader, "HEAD_THRESHOLD", 0)
+    now = timezone.now()
+    policy = engine.FreshnessPolicy(django_settings.LANTERN_FRESHNESS_HOURS)
+    user = AnonymousUser()
+    expected = engine.match(
+        needs, directory_candidates(user), now=now, freshness=policy, limit=limit
+    )
+    page = find_help(needs, user=user, limit=limit, now=now)
+    assert page.total == expected.total
+    assert [i.service["id"] for i in page.items] == [
+        m.candidate.service_id for m in expected.matches
+    ]
+
+
+def test_a_broad_search_loads_only_the_head(random_directory, monkeypatch):
+    monkeypatch.setattr(loader, "HEAD_THRESHOLD", 0)
+    calls = []
+    original = loader.load_candidates
+
+    def spy(needs, user, *, open_since=None):
+        candidates = original(needs, user, open_since=open_since)
+        calls.append((open_since is not None, len(candidates)))
+        return candidates
+
+    monkeypatch.setattr(loader, "load_candidates", spy)
+    page = find_help(engine.Needs(), user=AnonymousUser(), limit=3)
+    assert calls and calls[0][0] is True  # the head was tried first
+    assert len(calls) == 1, "the head was enough: the whole directory was not loaded"
+    assert calls[0][1] < page.total
+    assert all(item.availability.status == "open" for item in page.items)
