@@ -457,3 +457,14 @@ def test_a_broad_search_loads_only_the_head(random_directory, monkeypatch):
     assert len(calls) == 1, "the head was enough: the whole directory was not loaded"
     assert calls[0][1] < page.total
     assert all(item.availability.status == "open" for item in page.items)
+
+
+def test_reindex_command(world, capsys):
+    from django.core.management import call_command
+
+    from lantern.matching.models import MatchEntry
+
+    MatchEntry.objects.all().delete()
+    call_command("matching", "reindex")
+    assert "3 services indexed" in capsys.readouterr().out
+    assert MatchEntry.objects.count() == Service.objects.count() == 3
