@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
+                "lantern.core.context_processors.safety",
             ],
         },
     },
@@ -109,7 +110,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "home"
 
 PASSWORD_HASHERS = [
@@ -254,4 +255,10 @@ LANTERN_SMS_BACKEND = env_str("LANTERN_SMS_BACKEND", "lantern.notify.sms.Console
 LANTERN_SMS_FILE_PATH = env_str("LANTERN_SMS_FILE_PATH", str(VAR_DIR / "sms.log"))
 LANTERN_API_MAX_PER_PAGE = 100
 LANTERN_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+# Survivor pages. The quick exit ("Leave this site", Esc, Shift three times) replaces the page
+# with this neutral public site. The help line is how a survivor reaches a service whose
+# address is confidential. Synthetic numbers by default (555-01xx is reserved for fiction).
+LANTERN_QUICK_EXIT_URL = env_str("LANTERN_QUICK_EXIT_URL", "https://www.weather.gov/")
+LANTERN_HOTLINE_PHONE = env_str("LANTERN_HOTLINE_PHONE", "555-0100")
+LANTERN_HOTLINE_TEXT = env_str("LANTERN_HOTLINE_TEXT", "555-0101")
 LANTERN_DEMO_PASSWORD = env_str("LANTERN_DEMO_PASSWORD", "lantern-demo")

@@ -9,7 +9,9 @@ admin.site.site_header = "Lantern administration"
 admin.site.site_title = "Lantern"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    # The front page is the survivor's "find help" flow; staff links live at /staff/.
+    path("", include("lantern.matching.survivor_urls")),
+    path("staff/", core_views.staff_home, name="staff-home"),
     path("accounts/", include("lantern.accounts.urls")),
     path("", include("lantern.directory.urls")),
     path("api/v1/", api.urls),
