@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
-from pydantic import ConfigDict, StrictBool, StrictInt, StringConstraints
+from pydantic import ConfigDict, StrictBool, StrictFloat, StrictInt, StringConstraints
 
 from lantern.core import postcodes
 from lantern.core.api_auth import api_user, optional_auth
@@ -44,8 +44,8 @@ Km = Field(None, ge=0, le=20_000, allow_inf_nan=False)
 class Point(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    latitude: float = Field(..., ge=-90, le=90, allow_inf_nan=False)
-    longitude: float = Field(..., ge=-180, le=180, allow_inf_nan=False)
+    latitude: StrictFloat = Field(..., ge=-90, le=90, allow_inf_nan=False)
+    longitude: StrictFloat = Field(..., ge=-180, le=180, allow_inf_nan=False)
 
 
 class NeedsIn(Schema):
@@ -55,8 +55,8 @@ class NeedsIn(Schema):
 
     location: Point | None = None
     postcode: str | None = Field(None, max_length=10, description="Used when no location")
-    max_distance_km: float | None = Km
-    away_from_km: float | None = Km
+    max_distance_km: StrictFloat | None = Km
+    away_from_km: StrictFloat | None = Km
     help_types: list[HelpType] | None = Field(None, max_length=11)
     age: StrictInt | None = Field(None, ge=0, le=130)
     gender: Gender | None = None
@@ -137,7 +137,8 @@ class MatchOut(Schema):
 
 @router.post(
     "/match",
-    response={200: MatchOut, 401: dict[str, Any], 422: dict[str, Any]},
+    # 400: a body that is not JSON; 401: a bad token.
+    response={200: MatchOut, 400: dict[str, Any], 401: dict[str, Any], 422: dict[str, Any]},
     auth=optional_auth,
     summary="Services open now that fit a needs profile, best first, each with its reasons",
 )

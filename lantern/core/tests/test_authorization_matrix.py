@@ -50,7 +50,24 @@ def _cap(world: World) -> Any:
 
 # Page routes, keyed by the resolver's route string.
 PAGES: dict[str, list[Row]] = {
-    "": [Row("GET", lambda w: "/", each(200))],
+    "": [
+        Row("GET", lambda w: "/", each(200)),
+        Row(
+            "POST",
+            lambda w: "/",
+            each(200),
+            body=lambda w: {"step": "where", "go": "skip-where"},
+            notes="the survivor search: csrf_exempt (it changes nothing and sets no cookie)",
+        ),
+    ],
+    "help/safety/": [
+        Row("GET", lambda w: "/help/safety/", each(200)),
+        Row("POST", lambda w: "/help/safety/", each(405), body=lambda w: {}),
+    ],
+    "staff/": [
+        Row("GET", lambda w: "/staff/", each(200)),
+        Row("POST", lambda w: "/staff/", each(405), body=lambda w: {}),
+    ],
     "accounts/login/": [Row("GET", lambda w: "/accounts/login/", each(200))],
     "accounts/logout/": [Row("POST", lambda w: "/accounts/logout/", each(302))],
     "accounts/two-factor/": [

@@ -468,3 +468,9 @@ def test_reindex_command(world, capsys):
     call_command("matching", "reindex")
     assert "3 services indexed" in capsys.readouterr().out
     assert MatchEntry.objects.count() == Service.objects.count() == 3
+
+
+@pytest.mark.parametrize("field", ["max_distance_km", "away_from_km"])
+def test_distances_are_numbers_not_booleans(world, client, field):
+    assert post(client, {field: False}).status_code == 422
+    assert post(client, {field: 5}).status_code == 200  # a whole number is a number
