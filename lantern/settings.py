@@ -6,6 +6,7 @@ LANTERN_ENV=production and must then provide SECRET_KEY and the encryption keys.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE as CSP_NONCE
@@ -261,4 +262,15 @@ LANTERN_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 LANTERN_QUICK_EXIT_URL = env_str("LANTERN_QUICK_EXIT_URL", "https://www.weather.gov/")
 LANTERN_HOTLINE_PHONE = env_str("LANTERN_HOTLINE_PHONE", "555-0100")
 LANTERN_HOTLINE_TEXT = env_str("LANTERN_HOTLINE_TEXT", "555-0101")
+# Map tiles for the advocate search, e.g. "https://tile.example.org/{z}/{x}/{y}.png". Empty:
+# no tiles (markers on a blank map), so nothing leaves the server by default. A tile origin
+# set here is added to the Content-Security-Policy img-src.
+LANTERN_MAP_TILE_URL = env_str("LANTERN_MAP_TILE_URL", "") or ""
+LANTERN_MAP_TILE_ATTRIBUTION = env_str("LANTERN_MAP_TILE_ATTRIBUTION", "") or ""
+if LANTERN_MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(LANTERN_MAP_TILE_URL)
+    _directives: Any = CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    _directives["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}")
 LANTERN_DEMO_PASSWORD = env_str("LANTERN_DEMO_PASSWORD", "lantern-demo")

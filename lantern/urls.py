@@ -11,6 +11,7 @@ admin.site.site_title = "Lantern"
 urlpatterns = [
     # The front page is the survivor's "find help" flow; staff links live at /staff/.
     path("", include("lantern.matching.survivor_urls")),
+    path("advocate/", include("lantern.matching.advocate_urls")),
     path("staff/", core_views.staff_home, name="staff-home"),
     path("accounts/", include("lantern.accounts.urls")),
     path("", include("lantern.directory.urls")),

@@ -64,6 +64,15 @@ PAGES: dict[str, list[Row]] = {
         Row("GET", lambda w: "/help/safety/", each(200)),
         Row("POST", lambda w: "/help/safety/", each(405), body=lambda w: {}),
     ],
+    "advocate/search/": [
+        Row(
+            "GET",
+            lambda w: "/advocate/search/",
+            split(302, 200, analyst=404),
+            notes="advocates, provider staff and coalition admins; analysts: not found",
+        ),
+        Row("POST", lambda w: "/advocate/search/", split(302, 405), body=lambda w: {}),
+    ],
     "staff/": [
         Row("GET", lambda w: "/staff/", each(200)),
         Row("POST", lambda w: "/staff/", each(405), body=lambda w: {}),

@@ -1,0 +1,237 @@
+"""Advocate search: the matching engine with every filter at once, a list and a map.
+
+A GET form (bookmarkable, works without JavaScript; HTMX refreshes only the results). The
+needs entered here describe a person: they are not stored, logged or audited. A confidential
+place is on the map, and in the page, only for members of its own organization; everyone
+else sees its area and a rounded distance, never its coordinates (the match results are
+already redacted for the viewer).
+"""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from lantern.core import postcodes
+from lantern.matching import engine, policy
+from lantern.matching.services import MAX_LIMIT, MatchItem, find_help
+from lantern.matching.survivor import _card
+
+YES_NO = [("", _("Not stated")), ("yes", _("Yes")), ("no", _("No"))]
+SORTS = [
+    ("best", _("Best match")),
+    ("distance", _("Nearest")),
+    ("open", _("Most open places")),
+    ("updated", _("Most recently updated")),
+    ("name", _("Name")),
+]
+
+
+def _choices(codes: Any, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    return [
+        (code, (names or {}).get(code, code.replace("-", " ").replace("_", " "))) for code in codes
+    ]
+
+
+class AdvocateSearchForm(forms.Form):
+    postcode = forms.CharField(label=_("ZIP code"), max_length=10, required=False)
+    latitude = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90, required=False)
+    longitude = forms.FloatField(
+        label=_("Longitude"), min_value=-180, max_value=180, required=False
+    )
+    max_distance_km = forms.FloatField(
+        label=_("Within (km)"), min_value=0, max_value=20000, required=False
+    )
+    away_from_km = forms.FloatField(
+        label=_("At least this far away (km)"), min_value=0, max_value=20000, required=False
+    )
+    help_types = forms.MultipleChoiceField(
+        label=_("Help needed"),
+        choices=_choices(engine.HELP_TYPES),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    age = forms.IntegerField(label=_("Age"), min_value=0, max_value=130, required=False)
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        choices=[("", _("Not stated")), *_choices(engine.GENDERS)],
+        required=False,
+    )
+    children = forms.IntegerField(
+        label=_("Children coming along"), min_value=0, max_value=20, required=False
+    )
+    pets = forms.ChoiceField(label=_("Pets"), choices=YES_NO, required=False)
+    trafficking_types = forms.MultipleChoiceField(
+        label=_("Trafficking type"),
+        choices=_choices(engine.TRAFFICKING_TYPES),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    needs_wheelchair_access = forms.ChoiceField(
+        label=_("Needs wheelchair access"), choices=YES_NO, required=False
+    )
+    active_substance_use = forms.ChoiceField(
+        label=_("Active substance use"), choices=YES_NO, required=False
+    )
+    has_id_documents = forms.ChoiceField(
+        label=_("Has ID documents"), choices=YES_NO, required=False
+    )
+    languages = forms.CharField(
+        label=_("Languages (two-letter codes, most wanted first)"), max_length=40, required=False
+    )
+    only_open = forms.BooleanField(label=_("Only places open now"), required=False)
+    preferences = forms.MultipleChoiceField(
+        label=_("Preferences (rank only)"),
+        choices=list(engine.PREFERENCE_TAGS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
+    limit = forms.IntegerField(
+        label=_("How many"), min_value=1, max_value=MAX_LIMIT, required=False
+    )
+
+    def clean_languages(self) -> tuple[str, ...] | None:
+        text = self.cleaned_data.get("languages") or ""
+        codes = [c.strip().lower() for c in text.replace(",", " ").split() if c.strip()]
+        for code in codes:
+            if len(code) != 2 or not code.isalpha() or not code.isascii():
+                raise forms.ValidationError(_("Use two-letter codes such as en, es."))
+        return tuple(codes) or None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lon is None):
+            self.add_error("longitude" if lon is None else "latitude", _("Give both or neither."))
+        postcode = (data.get("postcode") or "").strip()
+        if postcode and lat is None and lon is None:
+            place = postcodes.lookup(postcode)
+            if place is None:
+                self.add_error("postcode", _("We do not know this ZIP code."))
+            else:
+                data["latitude"], data["longitude"] = place.latitude, place.longitude
+        return data
+
+    def needs(self) -> engine.Needs:
+        data = self.cleaned_data
+
+        def yes_no(name: str) -> bool | None:
+            return {"yes": True, "no": False}.get(data.get(name) or "")
+
+        return engine.Needs(
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            max_distance_km=data.get("max_distance_km"),
+            away_from_km=data.get("away_from_km"),
+            help_types=frozenset(data["help_types"]) if data.get("help_types") else None,
+            age=data.get("age"),
+            gender=data.get("gender") or None,
+            children=data.get("children"),
+            pets=yes_no("pets"),
+            trafficking_types=(
+                frozenset(data["trafficking_types"]) if data.get("trafficking_types") else None
+            ),
+            needs_wheelchair_access=yes_no("needs_wheelchair_access"),
+            active_substance_use=yes_no("active_substance_use"),
+            has_id_documents=yes_no("has_id_documents"),
+            languages=data.get("languages"),
+            only_open=bool(data.get("only_open")),
+            preferences=frozenset(data.get("preferences") or ()),
+        )
+
+
+def _sorted(items: list[MatchItem], sort: str) -> list[MatchItem]:
+    """The engine's order is "best"; the others re-sort the same results, ties kept in
+    the engine's order (Python's sort is stable)."""
+    if sort == "distance":
+        return sorted(items, key=lambda i: (i.distance_km is None, i.distance_km or 0.0))
+    if sort == "open":
+        return sorted(
+            items,
+            key=lambda i: (
+                -(i.availability.available or 0) if i.availability.status == "open" else 1
+            ),
+        )
+    if sort == "updated":
+        oldest = datetime.min.replace(tzinfo=timezone.get_current_timezone())
+        return sorted(items, key=lambda i: i.availability.updated or oldest, reverse=True)
+    if sort == "name":
+        return sorted(items, key=lambda i: str(i.service.get("name", "")).casefold())
+    return items
+
+
+def _point(item: MatchItem) -> list[float] | None:
+    """The exact point, present only when the viewer may see it (redacted docs carry none)."""
+    if item.confidential:
+        return None
+    for sal in item.service.get("service_at_locations", []):
+        location = sal.get("location", {})
+        if location.get("latitude") is not None and location.get("longitude") is not None:
+            return [location["latitude"], location["longitude"]]
+    return None
+
+
+def _row(item: MatchItem, now: datetime) -> dict[str, Any]:
+    card = _card(item)
+    card["stale"] = item.availability.freshness == "stale"
+    if item.availability.updated is not None:
+        card["hours_old"] = int((now - item.availability.updated).total_seconds() // 3600)
+    card["distance_km"] = item.distance_km
+    card["point"] = _point(item)
+    return card
+
+
+@never_cache
+@login_required
+@require_safe
+def advocate_search(request: HttpRequest) -> HttpResponse:
+    if not policy.may_use_advocate_search(request.user):
+        raise Http404
+    form = AdvocateSearchForm(request.GET)  # empty: every service, best first
+    context: dict[str, Any] = {
+        "form": form,
+        "searched": False,
+        "map_config": {
+            "tile_url": settings.LANTERN_MAP_TILE_URL,
+            "attribution": settings.LANTERN_MAP_TILE_ATTRIBUTION,
+        },
+    }
+    if form.is_valid():
+        page = find_help(
+            form.needs(), user=request.user, limit=form.cleaned_data.get("limit") or 20
+        )
+        now = timezone.now()
+        rows = [
+            _row(item, now) for item in _sorted(page.items, form.cleaned_data.get("sort") or "best")
+        ]
+        context.update(
+            searched=True,
+            total=page.total,
+            rows=rows,
+            sort=form.cleaned_data.get("sort") or "best",
+            markers_json=json.dumps(
+                [
+                    {"id": r["id"], "name": r["name"], "point": r["point"], "status": r["status"]}
+                    for r in rows
+                    if r["point"] is not None
+                ]
+            ),
+        )
+    template = (
+        "matching/_advocate_results.html"
+        if request.headers.get("HX-Request") and not form.errors
+        else "matching/advocate_search.html"
+    )
+    # HTMX swaps only 2xx answers: a refused field comes back as 200 with its message there.
+    htmx = bool(request.headers.get("HX-Request"))
+    return render(request, template, context, status=422 if form.errors and not htmx else 200)

@@ -1,0 +1,137 @@
+"""Advocate search: every filter, sorting, the stale mark, the map, and who may see what."""
+
+import json
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+
+from lantern.core.testing import PERSONAS, make_listing
+
+pytestmark = pytest.mark.django_db
+
+URL = "/advocate/search/"
+ALLOWED = {"advocate_a", "provider_b", "provider_c", "coalition_admin"}
+
+
+def search(client, **params):
+    response = client.get(URL, params)
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode()
+
+
+def result_ids(html: str) -> list[str]:
+    return re.findall(r'data-testid="advocate-result" data-id="([0-9a-f-]+)"', html)
+
+
+def markers(html: str) -> list[dict]:
+    found = re.search(r'data-markers="([^"]*)"', html)
+    assert found, "the results carry their map markers"
+    return json.loads(unescape(found.group(1)))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_may_search(world, persona):
+    response = world[persona].client().get(URL)
+    if persona in ALLOWED:
+        assert response.status_code == 200
+    elif persona in ("anonymous", "survivor"):
+        assert response.status_code == 302  # to the staff log-in
+    else:
+        assert response.status_code == 404  # analysts: not found looks like not allowed
+
+
+def test_filters_reach_the_engine(world):
+    client = world["advocate_a"].client()
+    men_only = make_listing(org=world.hsds_c, genders_served=["man"], accepts_pets=False)
+    everyone = set(result_ids(search(client, limit=50)))
+    assert str(men_only.service_id) in everyone
+    assert str(men_only.service_id) not in result_ids(search(client, gender="woman"))
+    assert str(men_only.service_id) not in result_ids(search(client, pets="yes"))
+    near = search(client, latitude=41.85, longitude=-87.65, max_distance_km=2)
+    assert set(result_ids(near)) == {str(world.c_public.service_id)}
+    by_postcode = search(client, postcode="60608", max_distance_km=3)
+    assert str(world.c_public.service_id) in result_ids(by_postcode)
+
+
+def test_sorting(world):
+    client = world["advocate_a"].client()
+    make_listing(org=world.hsds_c, name="Aardvark House", available=9, maximum=9)
+    by_name = result_ids(search(client, sort="name"))
+    assert by_name[0] != result_ids(search(client, sort="open"))[-1]
+    html = search(client, sort="name")
+    names = re.findall(r"<h3>(.*?)</h3>", html)
+    assert names == sorted(names, key=str.casefold)
+    most_open = re.findall(r"<h3>(.*?)</h3>", search(client, sort="open"))
+    assert most_open[0] == "Aardvark House"
+
+
+def test_stale_data_is_clearly_marked(world):
+    stale = make_listing(org=world.hsds_c, updated_ago=timedelta(hours=30))
+    html = search(world["advocate_a"].client())
+    block = html.split(f'data-id="{stale.service_id}"')[1].split("</li>")[0]
+    assert 'data-testid="stale"' in block
+    assert "Stale: last updated 30 hours ago" in block
+    fresh_block = html.split(f'data-id="{world.b_public.service_id}"')[1].split("</li>")[0]
+    assert 'data-testid="stale"' not in fresh_block
+
+
+def test_confidential_place_is_exact_only_for_its_own_organization(world):
+    location = world.b_confidential.location
+    sid = str(world.b_confidential.service_id)
+    params = {"latitude": 41.95, "longitude": -87.7, "max_distance_km": 30}
+    outsider = search(world["advocate_a"].client(), **params)
+    assert sid in result_ids(outsider)
+    for secret in (str(location.latitude), str(location.longitude), "60614"):
+        assert secret not in outsider
+    assert sid not in {m["id"] for m in markers(outsider)}
+    assert "Confidential: area only." in outsider
+    member = search(world["provider_b"].client(), **params)
+    point = {m["id"]: m["point"] for m in markers(member)}[sid]
+    assert point == [location.latitude, location.longitude]
+
+
+def test_bad_input_names_the_field(world):
+    client = world["advocate_a"].client()
+    response = client.get(URL, {"age": -3, "postcode": "00000", "languages": "english"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    for label in ("Age:", "ZIP code:", "Languages (two-letter codes, most wanted first):"):
+        assert label in html
+
+
+def test_htmx_gets_only_the_results(world):
+    client = world["advocate_a"].client()
+    response = client.get(URL, {"limit": 5}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="advocate-results"')
+    assert "<form" not in html
+
+
+def test_queries_do_not_grow_with_results(world, django_assert_max_num_queries):
+    for _ in range(12):
+        make_listing(org=world.hsds_c)
+    client = world["advocate_a"].client()
+    search(client, limit=50)  # warm the rendered-document cache and the session
+    counts = []
+    for limit in (2, 15):
+        with django_assert_max_num_queries(30) as captured:
+            search(client, limit=limit)
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_htmx_shows_a_refused_field_instead_of_swallowing_it(world):
+    client = world["advocate_a"].client()
+    response = client.get(URL, {"age": -3}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # HTMX swaps 2xx only
+    assert "Age:" in response.content.decode()
+
+
+def test_the_page_is_never_cached_and_anonymous_goes_to_log_in(world):
+    response = world["advocate_a"].client().get(URL, {"gender": "woman"})
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+    anonymous = world["anonymous"].client().get(URL)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")

@@ -1,0 +1,53 @@
+"""Real headless Chromium: an advocate logs in with two-factor, searches, sees the list and
+the map, changes the order and sees stale data marked. No request leaves the server."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from playwright.sync_api import expect
+
+from lantern.core.testing import PASSWORD, build_world, make_listing, totp_code, totp_device
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _log_in(page, user, next_path: str) -> None:
+    device = totp_device(user)
+    page.goto(f"/accounts/login/?next={next_path}")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("6-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Continue").click()
+
+
+def test_advocate_searches_with_list_and_map(page):
+    cache.clear()
+    world = build_world()
+    stale = make_listing(
+        org=world.hsds_c, name="Old Figures House", updated_ago=timedelta(hours=30)
+    )
+    _log_in(page, world["advocate_a"].user, "/advocate/search/")
+    expect(page.get_by_test_id("advocate-result")).to_have_count(4)
+    # Three results have a place this advocate may see; the confidential one does not.
+    expect(page.locator(".leaflet-interactive")).to_have_count(3)
+    assert page.get_by_test_id("private").count() == 1
+    stale_row = page.locator(f'[data-id="{stale.service_id}"]')
+    assert "Stale: last updated 30 hours ago" in stale_row.get_by_test_id("stale").inner_text()
+
+    # Narrow with filters (HTMX swaps the results and redraws the map).
+    page.get_by_label("Latitude").fill("41.85")
+    page.get_by_label("Longitude").fill("-87.65")
+    page.get_by_label("Within (km)").fill("5")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_test_id("advocate-result")).to_have_count(3)
+    expect(page.get_by_test_id("private")).to_have_count(0)  # the safe house is farther
+    expect(page.locator(".leaflet-interactive")).to_have_count(3)
+
+    page.get_by_label("Within (km)").fill("")
+    page.get_by_label("Sort by").select_option("name")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_test_id("advocate-result")).to_have_count(4)
+    names = page.locator("[data-testid=advocate-result] h3").all_inner_texts()
+    assert names == sorted(names, key=str.casefold)
