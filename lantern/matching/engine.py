@@ -466,6 +466,17 @@ def _distance_conflict(n: Needs, km: float | None) -> str | None:
     return None
 
 
+def distance_excludes(needs: Needs, points: tuple[tuple[float, float], ...]) -> bool:
+    """Whether the distance rules alone exclude a service at these points (none: virtual),
+    exactly as `match` decides; for counting without building candidates."""
+    point = needs.point
+    if point is None or not points:
+        return False
+    lat, lon = point
+    km = min(haversine_km(lat, lon, plat, plon) for plat, plon in points)
+    return _distance_conflict(needs, km) is not None
+
+
 def _assess(
     p: _Prepared,
     c: Candidate,

@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from lantern.accounts.selectors import hsds_organization_ids_of
 from lantern.core import geo
 from lantern.directory.models import ServiceCapacity
-from lantern.matching.engine import Candidate, Capacity, Needs
+from lantern.matching.engine import Candidate, Capacity, Needs, distance_excludes
 from lantern.matching.models import MatchEntry, MatchPoint
 
 
@@ -87,17 +87,6 @@ def eligible_entries(needs: Needs) -> QuerySet[MatchEntry]:
 HEAD_THRESHOLD = 300
 
 
-def sql_is_exact(needs: Needs) -> bool:
-    """Whether `eligible_entries` keeps exactly what the engine keeps, so that its count is
-    the engine's total: on PostgreSQL, without distance limits and without `only_open`."""
-    return (
-        connection.vendor == "postgresql"
-        and needs.max_distance_km is None
-        and needs.away_from_km is None
-        and not needs.only_open
-    )
-
-
 def load_candidates(
     needs: Needs, user: Any, *, open_since: datetime | None = None
 ) -> list[Candidate]:
@@ -124,15 +113,7 @@ def load_candidates(
     out = []
     for service_id, data in rows:
         entry = orjson.loads(data)
-        points: list[tuple[float, float]] = []
-        hidden_any = False
-        for lat, lon, coarse_lat, coarse_lon, confidential, org_id in entry["points"]:
-            hidden = bool(confidential) and org_id not in member_of
-            point = (coarse_lat, coarse_lon) if hidden else (lat, lon)
-            if point[0] is None or point[1] is None:
-                continue
-            points.append((float(point[0]), float(point[1])))
-            hidden_any = hidden_any or hidden
+        points, hidden_any = _viewer_points(entry["points"], member_of)
         out.append(
             Candidate(
                 service_id=str(service_id),
@@ -151,7 +132,7 @@ def load_candidates(
                 languages=frozenset(entry["languages"]),
                 tags=frozenset(entry["tags"]),
                 capacities=tuple(capacities.get(service_id, ())),
-                points=tuple(points),
+                points=points,
                 virtual=not points,
                 confidential=hidden_any,
             )
@@ -161,3 +142,39 @@ def load_candidates(
 
 def _optional_set(value: Iterable[str] | None) -> frozenset[str] | None:
     return None if value is None else frozenset(value)
+
+
+def _viewer_points(
+    stored: list[list[Any]], member_of: set[str]
+) -> tuple[tuple[tuple[float, float], ...], bool]:
+    """The points this viewer may measure to (coarse for a confidential location outside
+    their organization), and whether any is such a hidden one."""
+    points: list[tuple[float, float]] = []
+    hidden_any = False
+    for lat, lon, coarse_lat, coarse_lon, confidential, org_id in stored:
+        hidden = bool(confidential) and org_id not in member_of
+        point = (coarse_lat, coarse_lon) if hidden else (lat, lon)
+        if point[0] is None or point[1] is None:
+            continue
+        points.append((float(point[0]), float(point[1])))
+        hidden_any = hidden_any or hidden
+    return tuple(points), hidden_any
+
+
+def exact_total(needs: Needs, user: Any) -> int | None:
+    """How many services the engine keeps, counted without building candidates, or None
+    when that needs the engine (SQLite, or `only_open`, which depends on the clock and
+    each service's freshness bands). On PostgreSQL the SQL rules are the engine's rules;
+    distances are measured here to the points the viewer may use."""
+    if connection.vendor != "postgresql" or needs.only_open:
+        return None
+    qs = eligible_entries(needs)
+    if needs.point is None or (needs.max_distance_km is None and needs.away_from_km is None):
+        return qs.count()
+    member_of = hsds_organization_ids_of(user)
+    total = 0
+    for data in qs.values_list("data", flat=True):
+        points, _ = _viewer_points(orjson.loads(data)["points"], member_of)
+        if not distance_excludes(needs, points):
+            total += 1
+    return total

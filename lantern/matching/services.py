@@ -80,14 +80,14 @@ def _head(
     Open places (fresh or aging) rank before everything else, and every service with an open
     place that is not yet stale has one updated within the longest stale band. So when the
     services with such a place (the head) give `limit` matches that are all open, those are
-    the overall best; the total then comes from SQL, which counts exactly what the engine
-    keeps when there are no distance limits and no `only_open` (`loader.sql_is_exact`).
-    Broad searches over a large directory load a few hundred candidates instead of all.
+    the overall best; the total is counted without building candidates
+    (`loader.exact_total`: the SQL rules, and distances to the viewer's points).
+    Broad searches over a large directory load the open services instead of all.
     """
-    if limit == 0 or not loader.sql_is_exact(needs):
+    if limit == 0:
         return None
-    total = loader.eligible_entries(needs).count()
-    if total <= loader.HEAD_THRESHOLD:
+    total = loader.exact_total(needs, user)
+    if total is None or total <= loader.HEAD_THRESHOLD:
         return None
     longest = max(band[1] for band in settings.LANTERN_FRESHNESS_HOURS.values())
     head = run(loader.load_candidates(needs, user, open_since=now - timedelta(hours=longest)))

@@ -414,6 +414,8 @@ broad_needs = st.builds(
     engine.Needs,
     latitude=st.one_of(st.none(), st.floats(41.5, 42.3)),
     longitude=st.one_of(st.none(), st.floats(-88.0, -87.2)),
+    max_distance_km=st.one_of(st.none(), st.floats(0, 60)),
+    away_from_km=st.one_of(st.none(), st.floats(0, 30)),
     help_types=st.one_of(st.none(), st.frozensets(st.sampled_from(engine.HELP_TYPES), max_size=3)),
     age=st.one_of(st.none(), st.integers(0, 100)),
     gender=st.one_of(st.none(), st.sampled_from(GENDERS)),
@@ -422,7 +424,7 @@ broad_needs = st.builds(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(needs=broad_needs, limit=st.integers(1, 8))
 def test_the_head_shortcut_gives_the_same_answer(random_directory, monkeypatch, needs, limit):
     """With the head threshold at 0, broad searches take the shortcut whenever it applies;
@@ -430,15 +432,15 @@ def test_the_head_shortcut_gives_the_same_answer(random_directory, monkeypatch, 
     monkeypatch.setattr(loader, "HEAD_THRESHOLD", 0)
     now = timezone.now()
     policy = engine.FreshnessPolicy(django_settings.LANTERN_FRESHNESS_HOURS)
-    user = AnonymousUser()
-    expected = engine.match(
-        needs, directory_candidates(user), now=now, freshness=policy, limit=limit
-    )
-    page = find_help(needs, user=user, limit=limit, now=now)
-    assert page.total == expected.total
-    assert [i.service["id"] for i in page.items] == [
-        m.candidate.service_id for m in expected.matches
-    ]
+    for user in (AnonymousUser(), random_directory["provider_b"].user):
+        expected = engine.match(
+            needs, directory_candidates(user), now=now, freshness=policy, limit=limit
+        )
+        page = find_help(needs, user=user, limit=limit, now=now)
+        assert page.total == expected.total
+        assert [i.service["id"] for i in page.items] == [
+            m.candidate.service_id for m in expected.matches
+        ]
 
 
 def test_a_broad_search_loads_only_the_head(random_directory, monkeypatch):
