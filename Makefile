@@ -51,6 +51,7 @@ fmt: setup
 bench: setup
 	$(BIN)/python bench/directory.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/match.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3
