@@ -356,37 +356,26 @@ def _as_outcome(text: str) -> int | str:
 # --- database -----------------------------------------------------------------------------
 
 
-def _admin_conninfo(url: str) -> tuple[dict[str, Any], str]:
-    import dj_database_url
+def _directory_bench() -> Any:
+    """bench/directory.py, for its database helpers (one copy of them for every benchmark)."""
+    import importlib.util
 
-    cfg = dj_database_url.parse(url)
-    if cfg["ENGINE"] != "django.db.backends.postgresql":
-        raise SystemExit(f"LOAD_DATABASE_URL must be a PostgreSQL URL, got {cfg['ENGINE']}")
-    kwargs = {
-        "dbname": "postgres",
-        "user": cfg.get("USER") or None,
-        "password": cfg.get("PASSWORD") or None,
-        "host": cfg.get("HOST") or None,
-        "port": cfg.get("PORT") or None,
-        "autocommit": True,
-    }
-    return {k: v for k, v in kwargs.items() if v is not None}, cfg["NAME"]
+    spec = importlib.util.spec_from_file_location(
+        "bench_directory", PROJECT_DIR / "bench" / "directory.py"
+    )
+    if spec is None or spec.loader is None:
+        raise SystemExit("bench/directory.py not found")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _admin_conninfo(url: str) -> tuple[dict[str, Any], str]:
+    return _directory_bench()._admin_conninfo(url)
 
 
 def ensure_database(url: str, *, recreate: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    kwargs, name = _admin_conninfo(url)
-    with psycopg.connect(**kwargs) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and recreate:
-            log(f"dropping database {name}")
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-            exists = None
-        if not exists:
-            log(f"creating database {name}")
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    _directory_bench().ensure_database(url, recreate=recreate)
 
 
 def analyze(url: str) -> None:

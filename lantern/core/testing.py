@@ -272,3 +272,14 @@ def build_world() -> World:
         ),
         c_public=make_listing(org=hsds_c, latitude=41.85, longitude=-87.65, postcode="60608"),
     )
+
+
+def browser_log_in(page: Any, user: User, next_path: str) -> None:
+    """Log in through the real pages in a Playwright page: password, then the TOTP code."""
+    device = totp_device(user)
+    page.goto(f"/accounts/login/?next={next_path}")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("6-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Continue").click()

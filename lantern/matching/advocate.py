@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from lantern.core import postcodes
 from lantern.matching import engine, policy
 from lantern.matching.services import MAX_LIMIT, MatchItem, find_help
-from lantern.matching.survivor import _card
+from lantern.matching.survivor import result_card
 
 YES_NO = [("", _("Not stated")), ("yes", _("Yes")), ("no", _("No"))]
 SORTS = [
@@ -182,7 +182,7 @@ def _point(item: MatchItem) -> list[float] | None:
 
 
 def _row(item: MatchItem, now: datetime) -> dict[str, Any]:
-    card = _card(item)
+    card = result_card(item)
     card["stale"] = item.availability.freshness == "stale"
     if item.availability.updated is not None:
         card["hours_old"] = int((now - item.availability.updated).total_seconds() // 3600)

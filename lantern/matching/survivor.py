@@ -142,7 +142,7 @@ def _results_context(form: NeedsForm, page: MatchPage | None) -> dict[str, Any]:
     items = page.items if page else []
     return {
         "total": page.total if page else 0,
-        "cards": [_card(item) for item in items],
+        "cards": [result_card(item) for item in items],
         "result_errors": [
             f"{form[name].label}: {messages[0]}"
             for name, messages in form.errors.items()
@@ -177,7 +177,7 @@ def _area(service: dict[str, Any]) -> str:
     return ""
 
 
-def _card(item: MatchItem) -> dict[str, Any]:
+def result_card(item: MatchItem) -> dict[str, Any]:
     service = item.service
     availability = item.availability
     if availability.status == "open" and availability.freshness == "fresh":

@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from lantern.core.testing import PASSWORD, build_world, totp_code, totp_device
+from lantern.core.testing import browser_log_in, build_world
 from lantern.directory.models import ServiceCapacity
 from lantern.directory.onetap import one_tap_token
 
@@ -11,21 +11,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MINUS_ONE = "\u22121"  # the button label uses a real minus sign
 
 
-def _log_in(page, user, next_path: str) -> None:
-    device = totp_device(user)
-    page.goto(f"/accounts/login/?next={next_path}")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("6-digit code").fill(totp_code(device))
-    page.get_by_role("button", name="Continue").click()
-
-
 def test_provider_updates_capacity_on_the_page(page):
     cache.clear()
     world = build_world()
     capacity = world.b_public.service.capacities.get()
-    _log_in(page, world["provider_b"].user, "/provider/capacity/")
+    browser_log_in(page, world["provider_b"].user, "/provider/capacity/")
     row = page.locator(f"#capacity-{capacity.pk}")
     assert row.locator("[data-testid=available]").inner_text() == "3"
 

@@ -7,19 +7,13 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from lantern.core.testing import PASSWORD, build_world, make_listing, totp_code, totp_device
+from lantern.core.testing import (
+    browser_log_in,
+    build_world,
+    make_listing,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, user, next_path: str) -> None:
-    device = totp_device(user)
-    page.goto(f"/accounts/login/?next={next_path}")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("6-digit code").fill(totp_code(device))
-    page.get_by_role("button", name="Continue").click()
 
 
 def test_advocate_searches_with_list_and_map(page):
@@ -28,7 +22,7 @@ def test_advocate_searches_with_list_and_map(page):
     stale = make_listing(
         org=world.hsds_c, name="Old Figures House", updated_ago=timedelta(hours=30)
     )
-    _log_in(page, world["advocate_a"].user, "/advocate/search/")
+    browser_log_in(page, world["advocate_a"].user, "/advocate/search/")
     expect(page.get_by_test_id("advocate-result")).to_have_count(4)
     # Three results have a place this advocate may see; the confidential one does not.
     expect(page.locator(".leaflet-interactive")).to_have_count(3)
