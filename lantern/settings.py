@@ -10,6 +10,7 @@ from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE as CSP_NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 from lantern.core.env import (
     development_encryption_key,
@@ -50,12 +51,16 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "lantern.core",
     "lantern.audit",
     "lantern.accounts",
     "lantern.directory",
     "lantern.matching",
     "lantern.notify",
+    "lantern.consent",
+    "lantern.referrals",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +223,28 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 OTP_TOTP_ISSUER = "Lantern"
 LANTERN_SESSION_IDLE_SECONDS = env_int("LANTERN_SESSION_IDLE_SECONDS", 30 * 60)
 LANTERN_REAUTH_SECONDS = env_int("LANTERN_REAUTH_SECONDS", 5 * 60)
+
+# Background tasks (django-tasks): notifications are handed to the task backend once the
+# change that causes them has committed. "immediate" runs them in the request (embedded
+# run, tests); "database" queues them in PostgreSQL for `lantern db_worker`.
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+LANTERN_TASKS = env_str("LANTERN_TASKS", "immediate")
+if LANTERN_TASKS not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"LANTERN_TASKS must be one of {', '.join(_TASK_BACKENDS)}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[LANTERN_TASKS]}}
+
+# Referrals. A hold keeps one unit of capacity for the person while the provider answers.
+# An unviewed referral reminds the provider again after REMIND minutes and alerts the
+# coalition admins after ESCALATE minutes; an unanswered one expires after EXPIRE hours.
+# Personal items are purged RETENTION days after a referral reaches a final state.
+LANTERN_REFERRAL_HOLD_MINUTES = env_int("LANTERN_REFERRAL_HOLD_MINUTES", 90)
+LANTERN_REFERRAL_REMIND_MINUTES = env_int("LANTERN_REFERRAL_REMIND_MINUTES", 30)
+LANTERN_REFERRAL_ESCALATE_MINUTES = env_int("LANTERN_REFERRAL_ESCALATE_MINUTES", 120)
+LANTERN_REFERRAL_EXPIRE_HOURS = env_int("LANTERN_REFERRAL_EXPIRE_HOURS", 72)
+LANTERN_REFERRAL_RETENTION_DAYS = env_int("LANTERN_REFERRAL_RETENTION_DAYS", 30)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@lantern.test")
