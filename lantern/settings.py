@@ -281,6 +281,13 @@ LANTERN_ONE_TAP_LINK_HOURS = env_int("LANTERN_ONE_TAP_LINK_HOURS", 24)
 LANTERN_REMINDER_COOLDOWN_HOURS = env_int("LANTERN_REMINDER_COOLDOWN_HOURS", 4)
 LANTERN_SMS_BACKEND = env_str("LANTERN_SMS_BACKEND", "lantern.notify.sms.ConsoleSmsBackend")
 LANTERN_SMS_FILE_PATH = env_str("LANTERN_SMS_FILE_PATH", str(VAR_DIR / "sms.log"))
+# The real SMS provider adapter (LANTERN_SMS_BACKEND = "lantern.notify.sms.HttpSmsBackend")
+# posts each message as JSON to this URL with the token as a bearer credential.
+LANTERN_SMS_HTTP_URL = env_str("LANTERN_SMS_HTTP_URL", "") or ""
+LANTERN_SMS_HTTP_TOKEN = env_str("LANTERN_SMS_HTTP_TOKEN", "") or ""
+LANTERN_SMS_FROM = env_str("LANTERN_SMS_FROM", "") or ""
+# Consent to share personal items must always expire; this is the longest it may run.
+LANTERN_CONSENT_MAX_DAYS = env_int("LANTERN_CONSENT_MAX_DAYS", 365)
 LANTERN_API_MAX_PER_PAGE = 100
 LANTERN_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 # Survivor pages. The quick exit ("Leave this site", Esc, Shift three times) replaces the page
