@@ -121,12 +121,17 @@ def _render(
             errors.append(
                 {"label": bound.label, "message": messages[0], "id": bound.auto_id or name}
             )
+    asks_away = _asks_away(form)
+    shown = STEP_FIELDS[step]
+    if step == MORE and not asks_away:
+        shown = tuple(name for name in shown if name != "away")
     context = {
         "form": form,
         "step": step,
         "step_number": STEPS.index(step) + 1,
         "step_count": len(STEPS),
-        "state": form.state(leave_out=STEP_FIELDS[step]) if form.is_bound else [],
+        "state": form.state(leave_out=shown) if form.is_bound else [],
+        "asks_away": asks_away,
         "errors": errors,
         "place_label": getattr(form, "place_label", ""),
         "languages": settings.LANGUAGES,
@@ -136,6 +141,13 @@ def _render(
         **_results_context(form, page),
     }
     return render(request, "matching/help.html", context)
+
+
+def _asks_away(form: NeedsForm) -> bool:
+    """The question "far from here" is asked only once the person has said where they are:
+    without a place it could exclude nothing. An earlier answer then travels on as a hidden
+    field (it has no effect without a place) and counts again if a place is given."""
+    return getattr(form, "point", None) is not None
 
 
 def _results_context(form: NeedsForm, page: MatchPage | None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
     WHAT: ("help",),
     MORE: (
         "distance",
+        "away",
         "age",
         "gender",
         "children",
@@ -37,6 +38,7 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
 # Questions answered by one choice; "" (prefer not to say) is checked until the person picks.
 RADIO_FIELDS = (
     "distance",
+    "away",
     "gender",
     "children",
     "pets",
@@ -93,6 +95,15 @@ DISTANCE_CHOICES = [
     ("50", _("Up to 50 km (30 miles)")),
     ("100", _("Up to 100 km (60 miles)")),
 ]
+# "Far from here": services nearer than this are left out (virtual ones never are). Only
+# asked once the person has said where they are; without a place it has no effect.
+AWAY_CHOICES = [
+    NOT_SAY,
+    ("near", _("No, near here is fine")),
+    ("50", _("Yes, at least 50 km (30 miles) away")),
+    ("150", _("Yes, at least 150 km (90 miles) away")),
+]
+AWAY_KM = {"50": 50.0, "150": 150.0}
 LANGUAGE_CHOICES = [
     ("en", _("English")),
     ("es", _("Spanish")),
@@ -146,6 +157,12 @@ class NeedsForm(forms.Form):
         widget=forms.RadioSelect,
         coerce=float,
         empty_value=None,
+    )
+    away = forms.ChoiceField(
+        label=_("Do you want help far from where you are now?"),
+        required=False,
+        choices=AWAY_CHOICES,
+        widget=forms.RadioSelect,
     )
     age = forms.IntegerField(
         label=_("How old are you?"),
@@ -253,6 +270,13 @@ class NeedsForm(forms.Form):
             else:
                 self.point = (places[0].latitude, places[0].longitude)
                 self.place_label = f"{places[0].city}, {places[0].state}"
+        away_km, most_km = AWAY_KM.get(data.get("away") or ""), data.get("distance")
+        if self.point and away_km is not None and most_km is not None and most_km <= away_km:
+            # Only phone and online help could fit both; say so rather than show almost nothing.
+            self.add_error(
+                "away",
+                _("This does not fit with how far you can go. Change one of the two answers."),
+            )
         return data
 
     def needs(self) -> engine.Needs:
@@ -265,6 +289,7 @@ class NeedsForm(forms.Form):
             latitude=point[0] if point else None,
             longitude=point[1] if point else None,
             max_distance_km=data.get("distance") if point else None,
+            away_from_km=AWAY_KM.get(data.get("away") or "") if point else None,
             help_types=frozenset(data.get("help") or ()) or None,
             age=data.get("age"),
             gender=data.get("gender") or None,

@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 
 from lantern.core.testing import World, make_listing
-from lantern.directory.models import Phone
+from lantern.directory.models import LocationType, Phone
+from lantern.matching.survivor_forms import NeedsForm
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +143,7 @@ def test_prefer_not_to_say_is_the_default_for_every_question(client, listings):
     assert sorted(checked) == sorted(
         [
             "distance",
+            "away",
             "gender",
             "children",
             "pets",
@@ -151,7 +153,86 @@ def test_prefer_not_to_say_is_the_default_for_every_question(client, listings):
             "id_documents",
         ]
     )
-    assert html.count("Prefer not to say") == 7  # distance says "Any distance"
+    assert html.count("Prefer not to say") == 8  # distance says "Any distance"
+
+
+@pytest.fixture
+def far_and_virtual(world: World) -> dict:
+    """A shelter about 265 km from Chicago (Indianapolis) and a text line whose only location
+    is virtual, although its coordinates sit in downtown Chicago."""
+    far = make_listing(
+        org=world.hsds_c,
+        latitude=39.77,
+        longitude=-86.16,
+        postcode="46204",
+        name="Fictional Far Shelter",
+    )
+    text_line = make_listing(
+        org=world.hsds_c, types=("hotline",), latitude=41.88, longitude=-87.63, name="Text Line"
+    )
+    text_line.location.location_type = LocationType.VIRTUAL
+    text_line.location.save()
+    return {"far": far, "virtual": text_line}
+
+
+def test_far_from_here_leaves_out_near_places_and_keeps_far_and_virtual_ones(
+    client, listings, far_and_virtual
+):
+    more = {**NEAR_B, "step": "more", "go": "more"}
+    everything = names(post(client, more))
+    assert len(everything) == 7 and "Fictional Legal Clinic" in everything
+    html = post(client, {**more, "away": "150"})
+    assert sorted(names(html)) == ["Fictional Far Shelter", "Text Line"]
+    assert "more than the 150 km you asked for" in html
+    # 50 km keeps the far shelter too; "No" and "Prefer not to say" leave nothing out.
+    assert sorted(names(post(client, {**more, "away": "50"}))) == [
+        "Fictional Far Shelter",
+        "Text Line",
+    ]
+    for answer in ("near", ""):
+        assert sorted(names(post(client, {**more, "away": answer}))) == sorted(everything)
+    # The answer travels like every other one: a hidden field of the next POST, never the URL.
+    html = post(client, {**more, "away": "150", "go": "what"})
+    assert '<input type="hidden" name="away" value="150">' in html
+    assert sorted(names(html)) == ["Fictional Far Shelter", "Text Line"]
+
+
+def test_far_from_here_maps_to_away_from_km_only_with_a_place():
+    form = NeedsForm({"postcode": "60601", "away": "150"})
+    assert form.is_valid() and form.needs().away_from_km == 150.0
+    for answer in ("", "near"):
+        form = NeedsForm({"postcode": "60601", "away": answer})
+        assert form.is_valid() and form.needs().away_from_km is None
+    form = NeedsForm({"away": "50"})
+    assert form.is_valid() and form.needs().away_from_km is None
+    assert not NeedsForm({"postcode": "60601", "away": "5000"}).is_valid()
+
+
+def test_far_from_here_is_not_asked_without_a_place_and_then_has_no_effect(
+    client, listings, far_and_virtual
+):
+    html = post(client, {"step": "what", "go": "more"})
+    assert 'name="away"' not in html
+    assert "Want help far away from here? First tell us where you are." in html
+    # An answer given earlier travels on hidden, changes nothing, and counts once a place is.
+    html = post(client, {"step": "more", "go": "more", "away": "150"})
+    assert '<input type="hidden" name="away" value="150">' in html and len(names(html)) == 7
+    html = post(client, {**NEAR_B, "step": "where", "go": "more", "away": "150"})
+    assert sorted(names(html)) == ["Fictional Far Shelter", "Text Line"]
+    assert 'name="away" value="150"' in html and "checked" in html.split('value="150"')[1][:60]
+
+
+def test_far_from_here_and_a_shorter_distance_ask_to_change_one(client, listings, far_and_virtual):
+    more = {**NEAR_B, "step": "more", "go": "more"}
+    html = post(client, {**more, "away": "50", "distance": "25"})
+    assert (
+        "Do you want help far from where you are now?: This does not fit with how far you "
+        "can go. Change one of the two answers." in html
+    )
+    assert "A few more questions" in html and names(html) == []
+    # 50 to 100 km away: nothing here is in that ring, but phone and online help still is.
+    html = post(client, {**more, "away": "50", "distance": "100"})
+    assert "This does not fit" not in html and names(html) == ["Text Line"]
 
 
 def test_skipping_everything_still_gives_results(client, listings):

@@ -140,9 +140,42 @@ def test_flow_in_spanish_and_the_language_switch(browse, world, exit_url):
         # Switching to English keeps the step and the answers.
         page.get_by_role("button", name="English").click()
         page.get_by_role("heading", name="A few more questions").wait_for()
-        assert page.locator("html").get_attribute("lang") == "en"
+        # help.js sets <html lang> when HTMX settles, a moment after the heading is there.
+        page.wait_for_function("document.documentElement.lang === 'en'")
         assert result_names(page) == ["Fictional Legal Clinic"]
         assert page.get_by_role("link", name="Leave this site").is_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
+def test_far_from_here_keeps_only_far_places(browse, world, exit_url, javascript):
+    make_listing(org=world.hsds_c, latitude=39.77, longitude=-86.16, name="Fictional Far Shelter")
+    with browse(java_script_enabled=javascript) as page:
+        page.goto("/")
+        page.get_by_label("ZIP code").fill("60601")
+        page.get_by_role("button", name="Show help near me").click()
+        page.get_by_role("heading", name="What help do you need?").wait_for()
+        assert len(result_names(page)) == 5
+        page.get_by_role("button", name="Next").click()
+        page.get_by_role("heading", name="A few more questions").wait_for()
+        question = page.get_by_role("group", name="Do you want help far from where you are now?")
+        assert question.get_by_label("Prefer not to say").is_checked()
+        question.get_by_label("Yes, at least 150 km (90 miles) away").check()
+        if javascript:  # HTMX refreshes the results as soon as the answer changes
+            page.locator("[data-results-status]").filter(has_text="We found 1 place.").wait_for()
+        else:
+            page.get_by_role("button", name="Update my results").click()
+            page.get_by_role("heading", name="A few more questions").wait_for()
+        assert result_names(page) == ["Fictional Far Shelter"]
+        assert page.get_by_text("more than the 150 km you asked for").is_visible()
+        assert page.url.endswith("/") and "?" not in page.url
+        # Going back to skip the place: the question is no longer asked and leaves out nothing.
+        page.get_by_role("button", name="Change where you are").click()
+        page.get_by_role("button", name="Skip this").click()
+        page.get_by_role("heading", name="What help do you need?").wait_for()
+        page.get_by_role("button", name="Next").click()
+        page.get_by_role("heading", name="A few more questions").wait_for()
+        assert page.get_by_text("First tell us where you are.").is_visible()
+        assert len(result_names(page)) == 5
 
 
 def test_skip_everything_still_shows_every_place(browse, world, exit_url):
