@@ -7,6 +7,7 @@ from django.urls import reverse
 from ninja import NinjaAPI, Schema
 
 from lantern.accounts.selectors import memberships_of
+from lantern.consent.api import router as consent_router
 from lantern.core.api_auth import api_user, optional_auth, token_auth, write_auth
 from lantern.core.api_errors import FieldError
 from lantern.directory.api import router as directory_router
@@ -119,3 +120,4 @@ def me(request: HttpRequest) -> Any:
 
 api.add_router("/", directory_router)
 api.add_router("/", matching_router)
+api.add_router("/", consent_router)
