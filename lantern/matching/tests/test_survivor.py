@@ -288,6 +288,9 @@ def test_spanish_from_the_browser_language(client, listings):
     # The engine's reasons are translated too.
     assert "3 camas libres, actualizado hace 5 minutos" in html
     assert "A menos de 1 km" in html
+    html = post(client, {**NEAR_B, "step": "more", "go": "more"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert "¿Quiere ayuda lejos de donde está ahora?" in html
+    assert "Sí, a 150 km (90 millas) o más" in html
 
 
 def test_language_switch_keeps_the_answers_and_the_step(client, listings):
