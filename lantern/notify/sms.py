@@ -7,11 +7,14 @@ may be read by a trafficker. Callers pass neutral text and a link.
 import json
 import logging
 import threading
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -57,6 +60,75 @@ class MemorySmsBackend:
 
     def send(self, message: SmsMessage) -> None:
         MemorySmsBackend.outbox.append(message)
+
+
+class SmsDeliveryError(Exception):
+    """The SMS provider refused the message or could not be reached.
+
+    The text names the status or the kind of network error only, never the number or body.
+    """
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect would re-send the bearer token to wherever the provider points; refuse it
+    # (the 3xx then surfaces as an HTTPError, i.e. a delivery error).
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+class HttpSmsBackend:
+    """Posts each message to the SMS provider: JSON {"to", "from", "body"} to
+    LANTERN_SMS_HTTP_URL with LANTERN_SMS_HTTP_TOKEN as a bearer token.
+
+    Any answer but 2xx, a redirect, a timeout or a network error raises SmsDeliveryError.
+    """
+
+    timeout_seconds: float = 10.0
+
+    def _endpoint(self) -> tuple[str, str]:
+        url = str(settings.LANTERN_SMS_HTTP_URL or "")
+        token = str(settings.LANTERN_SMS_HTTP_TOKEN or "")
+        if not url or not token:
+            raise ImproperlyConfigured(
+                "HttpSmsBackend needs LANTERN_SMS_HTTP_URL and LANTERN_SMS_HTTP_TOKEN"
+            )
+        if not url.startswith(("https://", "http://")):
+            raise ImproperlyConfigured("LANTERN_SMS_HTTP_URL must be an http(s) URL")
+        return url, token
+
+    def send(self, message: SmsMessage) -> None:
+        url, token = self._endpoint()
+        payload = {
+            "to": message.to,
+            "from": str(settings.LANTERN_SMS_FROM or ""),
+            "body": message.body,
+        }
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked in _endpoint
+            url,
+            data=json.dumps(payload).encode("utf-8"),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json; charset=utf-8",
+                "Accept": "application/json",
+            },
+        )
+        opener = urllib.request.build_opener(_NoRedirects)
+        try:
+            with opener.open(request, timeout=self.timeout_seconds) as response:
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            raise SmsDeliveryError(f"SMS provider answered HTTP {exc.code}") from None
+        except urllib.error.URLError as exc:
+            reason = (
+                type(exc.reason).__name__ if isinstance(exc.reason, BaseException) else "URLError"
+            )
+            raise SmsDeliveryError(f"SMS provider unreachable ({reason})") from None
+        except OSError as exc:  # TimeoutError, ConnectionError ...
+            raise SmsDeliveryError(f"SMS provider unreachable ({type(exc).__name__})") from None
+        if not 200 <= status < 300:
+            raise SmsDeliveryError(f"SMS provider answered HTTP {status}")
 
 
 def get_sms_backend() -> SmsBackend:
