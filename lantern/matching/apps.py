@@ -11,7 +11,11 @@ def _index_after_migrate(sender: Any, **kwargs: Any) -> None:
     from lantern.matching.index import reindex
     from lantern.matching.models import MatchEntry
 
-    stale = MatchEntry.objects.filter(data="{}").exists()  # built before `data` existed
+    # Built before `data` or `name_key` existed.
+    stale = (
+        MatchEntry.objects.filter(data="{}").exists()
+        or MatchEntry.objects.filter(name_key="").exclude(name="").exists()
+    )
     if stale or MatchEntry.objects.count() != Service.objects.count():
         reindex()
 

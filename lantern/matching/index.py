@@ -117,6 +117,7 @@ def _rebuild(ids: Sequence[Any]) -> int:
                 **rules,
                 **lists,
                 placed=bool(entry_points),
+                name_key=row["name"].casefold(),
                 data=orjson.dumps({**rules, **lists}).decode(),
             )
         )

@@ -13,8 +13,9 @@ cannot triangulate it, and its distance is shown rounded.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -24,7 +25,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from lantern.accounts.selectors import hsds_organization_ids_of
 from lantern.core import geo
 from lantern.directory.models import ServiceCapacity
-from lantern.matching.engine import Candidate, Capacity, Needs
+from lantern.matching.engine import PREFERENCE_TAGS, Candidate, Capacity, Needs
 from lantern.matching.models import MatchEntry, MatchPoint
 
 
@@ -83,24 +84,14 @@ def eligible_entries(needs: Needs) -> QuerySet[MatchEntry]:
     return qs
 
 
-# Above this many eligible services, `find_help` first tries the head (see there).
-HEAD_THRESHOLD = 300
-
-
 def load_candidates(
-    needs: Needs, user: Any, *, open_since: datetime | None = None
+    needs: Needs, user: Any, *, service_ids: list[Any] | None = None
 ) -> list[Candidate]:
     """Candidates for a needs profile: one query on the match index, one for capacities.
-    With `open_since`, only services with an open place updated since then (the head)."""
+    With `service_ids`, only those services (the set `ranked` chose)."""
     qs = eligible_entries(needs)
-    if open_since is not None:
-        qs = qs.filter(
-            Exists(
-                ServiceCapacity.objects.filter(
-                    service_id=OuterRef("service_id"), available__gt=0, updated__gte=open_since
-                )
-            )
-        )
+    if service_ids is not None:
+        qs = qs.filter(service_id__in=service_ids)
     rows = list(qs.values_list("service_id", "data"))
     if not rows:
         return []
@@ -161,18 +152,147 @@ def _viewer_points(
     return tuple(points), hidden_any
 
 
-def exact_total(needs: Needs, user: Any) -> int | None:
-    """How many services the engine keeps, counted in SQL, or None when only the engine can
-    tell: on SQLite (JSON rules are left to the engine), with `only_open` (it depends on the
-    clock and each service's freshness bands) and with distance limits (the bounding box is
-    wider than the circle). Otherwise the SQL rules are exactly the engine's rules.
+# --- Ranking in SQL (PostgreSQL) -------------------------------------------------------------
 
-    Counting distances here instead (decoding every row in the box) was measured slower
-    than loading the candidates: a search with a distance limit is already narrow."""
-    if connection.vendor != "postgresql" or needs.only_open:
+# Located searches: SQL orders by exact km where the engine orders by 0.1 km steps, so the
+# engine re-ranks every row within this much of the last place it may keep.
+_KM_MARGIN = 0.2
+_EXTRA_ROWS = 60
+_HAVERSINE = (
+    "2 * {r} * asin(least(1.0, sqrt("
+    "power(sin((radians(v.lat) - radians(%s)) / 2), 2)"
+    " + cos(radians(%s)) * cos(radians(v.lat)) * power(sin(radians(v.lon - %s) / 2), 2))))"
+)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    total: int  # every service the engine keeps, counted in SQL
+    service_ids: list[Any]  # a set of services that provably holds the engine's best `limit`
+
+
+def _cutoff_sql(
+    bands: Mapping[str, tuple[float, float]], index: int, now: datetime
+) -> tuple[str, list[Any]]:
+    """Per entry, the oldest `updated` still inside the band (fresh: index 0, stale: 1):
+    the strictest band among its types, the default for untyped or unlisted types, exactly
+    as `engine.freshness_bands`. Cut-offs are computed here, with the engine's timedeltas."""
+    listed = sorted(code for code in bands if code != "default")
+    parts = [
+        "CASE WHEN jsonb_array_length(e.service_types) = 0"
+        " OR NOT (e.service_types <@ %s::jsonb) THEN %s END"
+    ]
+    params: list[Any] = [
+        orjson.dumps(listed).decode(),
+        now - timedelta(hours=bands["default"][index]),
+    ]
+    for code in listed:
+        parts.append("CASE WHEN e.service_types ? %s THEN %s END")
+        params += [code, now - timedelta(hours=bands[code][index])]
+    return f"GREATEST({', '.join(parts)})", params
+
+
+def ranked(
+    needs: Needs,
+    user: Any,
+    *,
+    now: datetime,
+    bands: Mapping[str, tuple[float, float]],
+    limit: int,
+) -> Ranked | None:
+    """The total and a small candidate set for the best `limit`, ranked in SQL by the
+    engine's own order (availability bucket, distance, first language, preferences, name,
+    id), or None where only the engine can rank (SQLite, or a tie too wide to bound).
+
+    Buckets come from live capacities and the same freshness cut-offs; distances from the
+    points this viewer may use (coarse for a confidential location outside their
+    organization), with the engine's haversine; the hard rules are `eligible_entries`."""
+    if connection.vendor != "postgresql" or limit <= 0:
         return None
-    if needs.point is not None and (
-        needs.max_distance_km is not None or needs.away_from_km is not None
-    ):
-        return None
-    return eligible_entries(needs).count()
+    base_sql, base_params = (
+        eligible_entries(needs)
+        .values("service_id", "name", "name_key", "service_types", "languages", "tags", "points")
+        .query.sql_with_params()
+    )
+    params: list[Any] = list(base_params)
+    point = needs.point
+    if point is not None:
+        member_of = sorted(hsds_organization_ids_of(user))
+        haversine = _HAVERSINE.format(r=repr(geo.EARTH_RADIUS_KM))
+        km_sql = (
+            f"(SELECT min({haversine}) FROM (SELECT"  # noqa: S608 - fixed fragments only
+            " CASE WHEN h.hidden THEN (p->>2)::float8 ELSE (p->>0)::float8 END AS lat,"
+            " CASE WHEN h.hidden THEN (p->>3)::float8 ELSE (p->>1)::float8 END AS lon"
+            " FROM jsonb_array_elements(e.points) AS p,"
+            " LATERAL (SELECT coalesce((p->>4)::boolean, false)"
+            " AND NOT coalesce((p->>5) = ANY(%s::text[]), false) AS hidden) AS h) AS v"
+            " WHERE v.lat IS NOT NULL AND v.lon IS NOT NULL)"
+        )
+        km_params: list[Any] = [point[0], point[0], point[1], member_of]
+    else:
+        km_sql, km_params = "NULL::float8", []
+    fresh_sql, fresh_params = _cutoff_sql(bands, 0, now)
+    stale_sql, stale_params = _cutoff_sql(bands, 1, now)
+    bucket_sql = (
+        "(SELECT CASE WHEN bool_or(c.available > 0 AND c.updated > f.fresh) THEN 0"
+        " WHEN bool_or(c.available > 0 AND c.updated >= f.stale) THEN 1 ELSE 2 END"
+        " FROM service_capacity AS c WHERE c.service_id = e.service_id)"
+    )
+    languages = list(dict.fromkeys(needs.languages or ()))
+    if languages:
+        lang_sql = (
+            "CASE "
+            + " ".join(f"WHEN e.languages ? %s THEN {i}" for i in range(len(languages)))
+            + f" ELSE {len(languages)} END"
+        )
+    else:
+        lang_sql = "0"
+    preferences = sorted(needs.preferences & PREFERENCE_TAGS.keys())
+    pref_sql = " + ".join("(CASE WHEN e.tags ? %s THEN 0 ELSE 1 END)" for _ in preferences) or "0"
+    where = []
+    where_params: list[Any] = []
+    if point is not None and needs.max_distance_km is not None:
+        where.append("(s.km IS NULL OR s.km <= %s)")
+        where_params.append(needs.max_distance_km)
+    if point is not None and needs.away_from_km is not None:
+        where.append("(s.km IS NULL OR s.km >= %s)")
+        where_params.append(needs.away_from_km)
+    if needs.only_open:
+        where.append("s.bucket = 0")
+    # Fixed fragments and Django's compiled SQL only; every value travels as a parameter.
+    sql = (
+        f"WITH e AS ({base_sql}), s AS ("  # noqa: S608
+        f" SELECT e.service_id, e.name, e.name_key, {km_sql} AS km, {bucket_sql} AS bucket,"
+        f" {lang_sql} AS lang, {pref_sql} AS pref"
+        f" FROM e, LATERAL (SELECT {fresh_sql} AS fresh, {stale_sql} AS stale) AS f)"
+        " SELECT s.service_id, s.km, s.bucket, count(*) OVER () FROM s"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + ' ORDER BY s.bucket, s.km NULLS LAST, s.lang, s.pref, s.name_key COLLATE "C",'
+        ' s.name COLLATE "C", s.service_id LIMIT %s'
+    )
+    params += km_params + languages + preferences + fresh_params + stale_params
+    params += [*where_params, limit + _EXTRA_ROWS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return Ranked(total=0, service_ids=[])
+    total = rows[0][3]
+    if point is None:
+        # Without a distance SQL orders exactly as the engine does.
+        return Ranked(total=total, service_ids=[row[0] for row in rows[:limit]])
+    if len(rows) == total:
+        return Ranked(total=total, service_ids=[row[0] for row in rows])
+    last_kept = rows[min(limit, len(rows)) - 1]
+    if last_kept[1] is None:
+        # The boundary is a service without a distance: those SQL orders exactly.
+        return Ranked(total=total, service_ids=[row[0] for row in rows[:limit]])
+    reach = (last_kept[2], last_kept[1] + _KM_MARGIN)
+
+    def within(row: Any) -> bool:
+        same_bucket = row[2] == reach[0]
+        return row[2] < reach[0] or (same_bucket and row[1] is not None and row[1] <= reach[1])
+
+    if within(rows[-1]):
+        return None  # a tie wider than the rows fetched: let the engine see everything
+    return Ranked(total=total, service_ids=[row[0] for row in rows if within(row)])

@@ -17,6 +17,9 @@ class MatchEntry(models.Model):
     )
     active = models.BooleanField()
     name = models.CharField(max_length=255)
+    # name.casefold(): the engine's tie-break, so SQL can order exactly as the engine does
+    # (compared with COLLATE "C", i.e. by code point, as Python compares strings).
+    name_key = models.TextField(default="")
     minimum_age = models.PositiveSmallIntegerField(null=True)
     maximum_age = models.PositiveSmallIntegerField(null=True)
     genders_served = models.JSONField(null=True)

@@ -4,9 +4,8 @@ The one entry point for the API (`POST /api/v1/match`), the survivor pages and t
 search. Needs are never stored or logged: they describe a person.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -68,34 +67,6 @@ def eligibility_of(candidate: engine.Candidate) -> dict[str, Any]:
     }
 
 
-def _head(
-    needs: engine.Needs,
-    user: Any,
-    now: datetime,
-    run: Callable[[list[engine.Candidate]], engine.MatchResult],
-    limit: int,
-) -> engine.MatchResult | None:
-    """The best `limit` matches from the head alone, when that is provably the same answer.
-
-    Open places (fresh or aging) rank before everything else, and every service with an open
-    place that is not yet stale has one updated within the longest stale band. So when the
-    services with such a place (the head) give `limit` matches that are all open, those are
-    the overall best; the total is counted without building candidates
-    (`loader.exact_total`: the SQL rules, and distances to the viewer's points).
-    Broad searches over a large directory load the open services instead of all.
-    """
-    if limit == 0:
-        return None
-    total = loader.exact_total(needs, user)
-    if total is None or total <= loader.HEAD_THRESHOLD:
-        return None
-    longest = max(band[1] for band in settings.LANTERN_FRESHNESS_HOURS.values())
-    head = run(loader.load_candidates(needs, user, open_since=now - timedelta(hours=longest)))
-    if len(head.matches) < limit or any(m.availability.bucket > 1 for m in head.matches):
-        return None
-    return engine.MatchResult(total=total, matches=head.matches)
-
-
 def find_help(
     needs: engine.Needs, *, user: Any, limit: int = DEFAULT_LIMIT, now: datetime | None = None
 ) -> MatchPage:
@@ -112,7 +83,14 @@ def find_help(
             confidential_step_km=settings.LANTERN_CONFIDENTIAL_DISTANCE_STEP_KM,
         )
 
-    result = _head(needs, user, now, run, limit) or run(loader.load_candidates(needs, user))
+    # On PostgreSQL, SQL ranks and counts and the engine decides over a few dozen
+    # candidates; elsewhere (or for a tie SQL cannot bound) the engine sees every eligible one.
+    head = loader.ranked(needs, user, now=now, bands=settings.LANTERN_FRESHNESS_HOURS, limit=limit)
+    if head is not None:
+        found = run(loader.load_candidates(needs, user, service_ids=head.service_ids))
+        result = engine.MatchResult(total=head.total, matches=found.matches)
+    else:
+        result = run(loader.load_candidates(needs, user))
     docs = doccache.render_services([m.candidate.service_id for m in result.matches], user)
     by_id = {doc["id"]: doc for doc in docs}
     items = [

@@ -1,5 +1,6 @@
 """`POST /api/v1/match` and the loader behind it, on the real database."""
 
+import dataclasses
 import json
 import random
 from datetime import timedelta
@@ -8,12 +9,19 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lantern.core.testing import HsdsOrganizationFactory, make_listing
-from lantern.directory.models import Language, LocationType, Service
+from lantern.directory.models import (
+    Attribute,
+    Language,
+    LocationType,
+    Service,
+    TaxonomyTerm,
+)
 from lantern.matching import engine, loader
 from lantern.matching.services import find_help
 
@@ -243,6 +251,12 @@ def test_queries_do_not_grow_with_results(world, client, django_assert_max_num_q
 GENDERS = list(engine.GENDERS)
 
 
+# Names that sort differently by code point, by case and by casefold ("Straße" folds to
+# "strasse"); duplicates on purpose, so ties fall through to the service id.
+NAMES = ["Straße", "STRASSE", "strasse", "Éclair", "eclair", "Zed", "zed", "Ärzte", "Árbol"]
+TAGS = sorted(engine.PREFERENCE_TAGS)
+
+
 def _random_directory(rng: random.Random, count: int) -> None:
     org = HsdsOrganizationFactory(name="Random Providers")
     for _ in range(count):
@@ -254,6 +268,7 @@ def _random_directory(rng: random.Random, count: int) -> None:
         high = maybe(rng.randint(18, 99))
         listing = make_listing(
             org=org,
+            name=rng.choice(NAMES) + str(rng.randint(0, 3)),
             latitude=41.6 + rng.random() * 0.6,
             longitude=-87.9 + rng.random() * 0.6,
             available=rng.randint(0, 5),
@@ -276,6 +291,15 @@ def _random_directory(rng: random.Random, count: int) -> None:
         if rng.random() < 0.1:
             listing.location.location_type = LocationType.VIRTUAL
             listing.location.save()
+        for tag in rng.sample(TAGS, rng.randint(0, 2)):
+            Attribute.objects.create(
+                link_id=listing.service_id,
+                link_type="service",
+                link_entity="service",
+                taxonomy_term=TaxonomyTerm.objects.get_or_create(
+                    code=tag, defaults={"name": tag, "description": tag}
+                )[0],
+            )
 
 
 needs_strategy = st.builds(
@@ -351,6 +375,11 @@ def directory_candidates(user: Any) -> list[engine.Candidate]:
                 accepts_active_substance_use=service.accepts_active_substance_use,
                 requires_id_documents=service.requires_id_documents,
                 languages=frozenset(lang.code.lower() for lang in service.languages.all()),
+                tags=frozenset(
+                    Attribute.objects.filter(
+                        link_id=service.pk, taxonomy_term__code__in=TAGS
+                    ).values_list("taxonomy_term__code", flat=True)
+                ),
                 capacities=tuple(
                     engine.Capacity(c.available, c.maximum, c.unit.name, c.updated)
                     for c in service.capacities.all()
@@ -424,12 +453,21 @@ broad_needs = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(needs=broad_needs, limit=st.integers(1, 8))
-def test_the_head_shortcut_gives_the_same_answer(random_directory, monkeypatch, needs, limit):
-    """With the head threshold at 0, broad searches take the shortcut whenever it applies;
-    the answer must equal the engine over the whole directory."""
-    monkeypatch.setattr(loader, "HEAD_THRESHOLD", 0)
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    needs=broad_needs,
+    limit=st.integers(1, 8),
+    extra=st.sampled_from([0, 1, 60]),
+    preferences=st.frozensets(st.sampled_from(sorted(engine.PREFERENCE_TAGS)), max_size=2),
+)
+def test_ranking_in_sql_gives_the_engines_answer(
+    random_directory, monkeypatch, needs, limit, extra, preferences
+):
+    """SQL counts and ranks, the engine decides over the few candidates SQL picked: the
+    answer must equal the engine over the whole directory, including when the rows fetched
+    past the limit are too few to settle a distance tie (then the engine sees everything)."""
+    monkeypatch.setattr(loader, "_EXTRA_ROWS", extra)
+    needs = dataclasses.replace(needs, preferences=preferences)
     now = timezone.now()
     policy = engine.FreshnessPolicy(django_settings.LANTERN_FRESHNESS_HOURS)
     for user in (AnonymousUser(), random_directory["provider_b"].user):
@@ -441,24 +479,33 @@ def test_the_head_shortcut_gives_the_same_answer(random_directory, monkeypatch, 
         assert [i.service["id"] for i in page.items] == [
             m.candidate.service_id for m in expected.matches
         ]
+        assert [i.distance_km for i in page.items] == [m.distance_km for m in expected.matches]
 
 
-def test_a_broad_search_loads_only_the_head(random_directory, monkeypatch):
-    monkeypatch.setattr(loader, "HEAD_THRESHOLD", 0)
-    calls = []
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQL ranking is PostgreSQL's")
+@pytest.mark.parametrize(
+    "needs",
+    [
+        engine.Needs(),
+        engine.Needs(latitude=41.9, longitude=-87.6),
+        engine.Needs(latitude=41.9, longitude=-87.6, max_distance_km=40, languages=("es",)),
+    ],
+)
+def test_a_broad_search_builds_only_a_few_candidates(random_directory, monkeypatch, needs):
+    monkeypatch.setattr(loader, "_EXTRA_ROWS", 10)
+    sizes = []
     original = loader.load_candidates
 
-    def spy(needs, user, *, open_since=None):
-        candidates = original(needs, user, open_since=open_since)
-        calls.append((open_since is not None, len(candidates)))
+    def spy(needs, user, *, service_ids=None):
+        candidates = original(needs, user, service_ids=service_ids)
+        sizes.append(None if service_ids is None else len(candidates))
         return candidates
 
     monkeypatch.setattr(loader, "load_candidates", spy)
-    page = find_help(engine.Needs(), user=AnonymousUser(), limit=3)
-    assert calls and calls[0][0] is True  # the head was tried first
-    assert len(calls) == 1, "the head was enough: the whole directory was not loaded"
-    assert calls[0][1] < page.total
-    assert all(item.availability.status == "open" for item in page.items)
+    page = find_help(needs, user=AnonymousUser(), limit=3)
+    assert len(sizes) == 1 and sizes[0] is not None, "the whole directory was loaded"
+    assert sizes[0] <= 3 + 10 < page.total
+    assert len(page.items) == 3
 
 
 def test_reindex_command(world, capsys):
