@@ -13,6 +13,7 @@ from lantern.core.api_errors import FieldError
 from lantern.directory.api import router as directory_router
 from lantern.directory.profile import profile_document
 from lantern.matching.api import router as matching_router
+from lantern.referrals.api import router as referrals_router
 
 
 class LanternAPI(NinjaAPI):
@@ -121,3 +122,4 @@ def me(request: HttpRequest) -> Any:
 api.add_router("/", directory_router)
 api.add_router("/", matching_router)
 api.add_router("/", consent_router)
+api.add_router("/", referrals_router)

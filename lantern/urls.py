@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("lantern.matching.survivor_urls")),
     path("advocate/", include("lantern.matching.advocate_urls")),
     path("staff/", core_views.staff_home, name="staff-home"),
+    # A neutral prefix: these links travel in e-mails and texts that others may see.
+    path("desk/", include("lantern.referrals.urls")),
     path("accounts/", include("lantern.accounts.urls")),
     path("", include("lantern.directory.urls")),
     path("api/v1/", api.urls),

@@ -1,0 +1,181 @@
+"""`/api/v1/referrals`: send a referral (with a hold), follow it, answer it.
+
+A referral is visible only to the referring and the receiving organization; everyone
+else gets 404, as for a referral that does not exist.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict, StrictBool, StringConstraints
+
+from lantern.consent.schemas import ConsentIn
+from lantern.core.api_auth import api_user, write_auth
+from lantern.core.api_errors import FieldError
+from lantern.matching.api import NeedsIn, needs_from
+from lantern.referrals import presenters, selectors, services
+from lantern.referrals.models import DeclineReason, Referral, Status
+
+router = Router(tags=["referrals"])
+
+Item = Annotated[str, StringConstraints(max_length=services.SHARED_MAX_CHARS)]
+Errors = {400: dict[str, Any], 401: dict[str, Any], 404: dict[str, Any], 422: dict[str, Any]}
+
+
+class SharedIn(Schema):
+    """Personal items the person chose to share. Each needs the consent's category."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Item | None = Field(None, description="First name or alias")
+    contact: Item | None = Field(None, description="A safe way and time to make contact")
+    language: Item | None = None
+    safety_notes: Item | None = None
+    documents: Item | None = Field(None, description="Documents the person will need")
+
+
+class ReferralIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    service_id: UUID
+    hold: StrictBool = False
+    capacity_id: UUID | None = Field(None, description="Which capacity to hold (default: any)")
+    organization_id: UUID | None = Field(
+        None, description="The referring organization, when you belong to several"
+    )
+    needs: NeedsIn | None = None
+    shared: SharedIn | None = None
+    consent: ConsentIn | None = None
+
+
+class StatusIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal[
+        "viewed",
+        "accepted",
+        "declined",
+        "waitlisted",
+        "intake_scheduled",
+        "intake_completed",
+        "no_show",
+        "withdrawn",
+    ]
+    reason: DeclineReason | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    intake_at: datetime | None = None
+
+
+class ListQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    box: Literal["all", "inbox", "outbox"] = "all"
+    status: Status | None = None
+    open: StrictBool | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+def _stored_needs(needs: NeedsIn | None) -> dict[str, Any]:
+    if needs is None:
+        return {}
+    needs_from(needs)  # validates the postcode, as matching does (422 naming the field)
+    return needs.model_dump(mode="json", exclude_unset=True, exclude={"limit"})
+
+
+@router.post(
+    "/referrals",
+    response={201: dict[str, Any], 409: dict[str, Any], **Errors},
+    auth=write_auth,
+    summary="Send a referral, holding one open unit of the service when asked",
+)
+def referral_create(request: HttpRequest, payload: ReferralIn) -> Any:
+    user = api_user(request)
+    consent = None
+    if payload.consent is not None:
+        consent = services.ConsentInput(
+            categories=list(payload.consent.categories),
+            purpose=payload.consent.purpose,
+            method=payload.consent.method,
+            expires_at=payload.consent.expires_at,
+        )
+    shared = payload.shared.model_dump(exclude_none=True) if payload.shared else {}
+    try:
+        referral = services.referral_create(
+            actor=user,
+            service_id=payload.service_id,
+            needs=_stored_needs(payload.needs),
+            shared=shared,
+            consent=consent,
+            hold=payload.hold,
+            capacity_id=payload.capacity_id,
+            organization_id=payload.organization_id,
+        )
+    except services.NoUnitOpen:
+        return 409, {"detail": "No unit of this service is open to hold."}
+    referral = selectors.referral_for_user(user, referral.pk)
+    return 201, presenters.referral_json(referral, user)
+
+
+@router.get(
+    "/referrals",
+    response={200: dict[str, Any], **Errors},
+    auth=write_auth,
+    summary="Referrals your organizations sent or received, newest first",
+)
+def referral_list(request: HttpRequest, query: Query[ListQuery]) -> Any:
+    user = api_user(request)
+    page = selectors.referrals_page(
+        user,
+        box=query.box,
+        status=query.status,
+        open_only=query.open,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    return {
+        "total": page.total,
+        "results": [presenters.referral_summary_json(r, user) for r in page.items],
+    }
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    response={200: dict[str, Any], **Errors},
+    auth=write_auth,
+    summary="One referral, with the personal items you may see now",
+)
+def referral_detail(request: HttpRequest, referral_id: UUID) -> Any:
+    user = api_user(request)
+    referral = selectors.referral_for_user(user, referral_id)
+    if services.referral_mark_viewed(referral=referral, actor=user):
+        referral = selectors.referral_for_user(user, referral_id)
+    return presenters.referral_json(referral, user)
+
+
+@router.post(
+    "/referrals/{referral_id}/status",
+    response={200: dict[str, Any], 409: dict[str, Any], **Errors},
+    auth=write_auth,
+    summary="Move a referral on: view, accept, decline (with a reason), withdraw ...",
+)
+def referral_status(request: HttpRequest, referral_id: UUID, payload: StatusIn) -> Any:
+    user = api_user(request)
+    referral: Referral = selectors.referral_for_user(user, referral_id)
+    if payload.status == Status.DECLINED and payload.reason is None:
+        raise FieldError("reason", "a decline needs a reason from the list")
+    try:
+        services.referral_transition(
+            referral=referral,
+            actor=user,
+            status=payload.status,
+            reason=payload.reason or "",
+            note=payload.note,
+            intake_at=payload.intake_at,
+        )
+    except services.TransitionNotAllowed as exc:
+        return 409, {"detail": f"A referral that is {exc.current} cannot become {exc.target}."}
+    return presenters.referral_json(selectors.referral_for_user(user, referral_id), user)
