@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as Answer
 from pydantic import ConfigDict, StrictBool, StringConstraints
 
 from lantern.consent.schemas import ConsentIn
@@ -115,9 +116,9 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> Any:
             organization_id=payload.organization_id,
         )
     except services.NoUnitOpen:
-        return 409, {"detail": "No unit of this service is open to hold."}
+        return Answer(409, {"detail": "No unit of this service is open to hold."})
     referral = selectors.referral_for_user(user, referral.pk)
-    return 201, presenters.referral_json(referral, user)
+    return Answer(201, presenters.referral_json(referral, user))
 
 
 @router.get(
@@ -177,5 +178,6 @@ def referral_status(request: HttpRequest, referral_id: UUID, payload: StatusIn) 
             intake_at=payload.intake_at,
         )
     except services.TransitionNotAllowed as exc:
-        return 409, {"detail": f"A referral that is {exc.current} cannot become {exc.target}."}
+        detail = f"A referral that is {exc.current} cannot become {exc.target}."
+        return Answer(409, {"detail": detail})
     return presenters.referral_json(selectors.referral_for_user(user, referral_id), user)

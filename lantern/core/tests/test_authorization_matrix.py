@@ -48,6 +48,18 @@ def _cap(world: World) -> Any:
     return world.b_public.service.capacities.get()
 
 
+def _referral(world: World) -> Any:
+    """One referral from advocate_a (org A) to Shelter B, with a consented first name."""
+    if "_referral" not in world.__dict__:
+        from lantern.referrals.tests.factories import send
+
+        world.__dict__["_referral"] = send(world, shared=True)
+    return world.__dict__["_referral"]
+
+
+REFERRAL_SIDES = split(401, 404, advocate_a=200, provider_b=200)
+
+
 # Page routes, keyed by the resolver's route string.
 PAGES: dict[str, list[Row]] = {
     "": [
@@ -168,6 +180,65 @@ OPERATIONS: dict[tuple[str, str], list[Row]] = {
         ),
     ],
 }
+
+OPERATIONS.update(
+    {
+        ("GET", "/api/v1/referrals"): [
+            Row(
+                "GET",
+                lambda w: "/api/v1/referrals",
+                split(401, 200),
+                notes="each caller sees only their organizations' referrals (none: empty list)",
+            )
+        ],
+        ("POST", "/api/v1/referrals"): [
+            Row(
+                "POST",
+                lambda w: "/api/v1/referrals",
+                split(401, 201, analyst=404),
+                body=lambda w: {"service_id": str(w.b_public.service_id)},
+                json_body=True,
+                notes="people who refer: advocates, provider staff, coalition admins",
+            )
+        ],
+        ("GET", "/api/v1/referrals/{referral_id}"): [
+            Row(
+                "GET",
+                lambda w: f"/api/v1/referrals/{_referral(w).pk}",
+                REFERRAL_SIDES,
+                notes="the referring and the receiving organization only",
+            )
+        ],
+        ("POST", "/api/v1/referrals/{referral_id}/status"): [
+            Row(
+                "POST",
+                lambda w: f"/api/v1/referrals/{_referral(w).pk}/status",
+                split(401, 404, advocate_a=409, provider_b=200),
+                body=lambda w: {"status": "viewed"},
+                json_body=True,
+                notes="the receiver answers; the referrer may only withdraw (409 here)",
+            )
+        ],
+        ("GET", "/api/v1/consents/{consent_id}"): [
+            Row(
+                "GET",
+                lambda w: f"/api/v1/consents/{_referral(w).consent_id}",
+                split(401, 404, advocate_a=200, provider_b=200, coalition_admin=200),
+                notes="both organizations and coalition admins (no personal data in it)",
+            )
+        ],
+        ("POST", "/api/v1/consents/{consent_id}/revoke"): [
+            Row(
+                "POST",
+                lambda w: f"/api/v1/consents/{_referral(w).consent_id}/revoke",
+                split(401, 404, advocate_a=200),
+                body=lambda w: {},
+                json_body=True,
+                notes="advocates of the organization that recorded it",
+            )
+        ],
+    }
+)
 
 # Resolver routes that are not OpenAPI operations but belong to the API.
 API_EXTRAS = {
