@@ -14,6 +14,7 @@ from lantern.directory.api import router as directory_router
 from lantern.directory.profile import profile_document
 from lantern.matching.api import router as matching_router
 from lantern.referrals.api import router as referrals_router
+from lantern.referrals.metrics_api import router as metrics_router
 
 
 class LanternAPI(NinjaAPI):
@@ -122,4 +123,6 @@ def me(request: HttpRequest) -> Any:
 api.add_router("/", directory_router)
 api.add_router("/", matching_router)
 api.add_router("/", consent_router)
+# Before the referrals router: `/referrals/{referral_id}` would take "metrics" for an id.
+api.add_router("/", metrics_router)
 api.add_router("/", referrals_router)

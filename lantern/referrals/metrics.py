@@ -1,0 +1,541 @@
+"""Referral metrics for coalition admins and analysts: counts, rates and durations over a
+period, overall and by service type, receiving organization and region.
+
+Pure reads over the referral timeline (service, organizations, status, reason code,
+timestamps). The personal columns (needs, shared items, notes) are never selected.
+
+Counts: `sent` is every referral created in the period; `viewed`, `responded`, `accepted`
+and `intake_completed` count referrals that ever reached that step (their timestamp is
+set), so an accepted referral later withdrawn still counts as accepted; `declined`,
+`waitlisted`, `withdrawn`, `expired` and `no_show` count referrals whose current status
+is that one. Rates are over `responded` (None when nothing was answered). Durations are in
+minutes from `created`, p50 and p90 by linear interpolation (PostgreSQL's
+`percentile_cont`).
+
+Small cells: a group of fewer than `MIN_CELL` referrals shows its counts but not its
+durations (`suppressed: true`), since with a handful of referrals a duration can point at
+one person's case.
+
+On PostgreSQL everything is one SQL statement (grouping sets and `percentile_cont`); on
+other databases (the embedded SQLite run) the same figures are computed in Python from
+the same non-personal columns.
+"""
+
+import math
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from lantern.accounts.models import Organization
+from lantern.core.api_errors import FieldError
+from lantern.directory.models import (
+    Address,
+    LocationType,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+)
+from lantern.referrals.models import DeclineReason, Referral, Status
+
+MIN_CELL = 5
+DEFAULT_DAYS = 30
+MAX_DAYS = 3660
+WAITING_LIMIT = 50
+UNKNOWN_REGION = "unknown"
+VIRTUAL_REGION = "virtual"
+UNTYPED = "untyped"
+
+COUNTS = (
+    "sent",
+    "viewed",
+    "responded",
+    "accepted",
+    "declined",
+    "waitlisted",
+    "withdrawn",
+    "expired",
+    "intake_completed",
+    "no_show",
+)
+# Counted by the referral's current status (the others by their timestamp).
+BY_STATUS = {
+    "declined": Status.DECLINED,
+    "waitlisted": Status.WAITLISTED,
+    "withdrawn": Status.WITHDRAWN,
+    "expired": Status.EXPIRED,
+    "no_show": Status.NO_SHOW,
+}
+# Duration name -> the timestamp it runs to from `created`.
+DURATIONS = {
+    "first_view": "viewed_at",
+    "first_response": "responded_at",
+    "acceptance": "accepted_at",
+    "intake": "intake_completed_at",
+}
+PERCENTILES = {"p50": 0.5, "p90": 0.9}
+# The only referral columns these metrics read: nothing personal.
+COLUMNS = (
+    "service_id",
+    "receiving_organization_id",
+    "status",
+    "decline_reason",
+    "created",
+    *DURATIONS.values(),
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in whole days of the current time zone; `end` is exclusive."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def last_days(cls, days: int = DEFAULT_DAYS, *, today: date | None = None) -> "Period":
+        end = (today or timezone.localdate()) + timedelta(days=1)
+        return cls(start=end - timedelta(days=days), end=end)
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        zone = timezone.get_current_timezone()
+        return (
+            datetime.combine(self.start, time.min, tzinfo=zone),
+            datetime.combine(self.end, time.min, tzinfo=zone),
+        )
+
+
+@dataclass(frozen=True)
+class MetricsFilters:
+    period: Period
+    service_type: str | None = None
+    organization_id: uuid.UUID | None = None
+    region: str | None = None
+
+
+@dataclass
+class GroupStats:
+    key: str
+    label: str
+    counts: dict[str, int]
+    rates: dict[str, float | None]
+    durations: dict[str, dict[str, float | None]]
+    suppressed: bool
+    # Filled by the dashboard with its readable texts; not part of the API answer.
+    display: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "counts": self.counts,
+            "rates": self.rates,
+            "durations_minutes": self.durations,
+            "suppressed": self.suppressed,
+        }
+
+
+@dataclass
+class ReasonCount:
+    reason: str
+    label: str
+    count: int
+
+
+@dataclass
+class Metrics:
+    filters: MetricsFilters
+    summary: GroupStats
+    decline_reasons: list[ReasonCount]
+    by_service_type: list[GroupStats]
+    by_organization: list[GroupStats]
+    by_region: list[GroupStats]
+
+    def as_dict(self) -> dict[str, Any]:
+        f = self.filters
+        return {
+            "period": {"start": f.period.start.isoformat(), "end": f.period.end.isoformat()},
+            "filters": {
+                "service_type": f.service_type,
+                "organization_id": str(f.organization_id) if f.organization_id else None,
+                "region": f.region,
+            },
+            "min_cell": MIN_CELL,
+            "summary": self.summary.as_dict(),
+            "decline_reasons": [r.__dict__ for r in self.decline_reasons],
+            "by_service_type": [g.as_dict() for g in self.by_service_type],
+            "by_organization": [g.as_dict() for g in self.by_organization],
+            "by_region": [g.as_dict() for g in self.by_region],
+        }
+
+
+@dataclass
+class _Raw:
+    """One group's counts and percentile values (minutes) before suppression."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    durations: dict[str, dict[str, float | None]] = field(default_factory=dict)
+
+
+def _date(field_name: str, value: str | None, default: date) -> date:
+    if value is None or value == "":
+        return default
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise FieldError(field_name, "a date as YYYY-MM-DD", where="query") from None
+
+
+def metrics_filters(
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    service_type: str | None = None,
+    organization_id: str | None = None,
+    region: str | None = None,
+    today: date | None = None,
+) -> MetricsFilters:
+    """Filters from request parameters (text); FieldError (422) names a bad one.
+    Without dates, the last 30 days including today."""
+    default = Period.last_days(today=today)
+    first = _date("start", start, default.start)
+    last = _date("end", end, default.end)
+    if start and not end:
+        last = max(last, first + timedelta(days=1))
+    if end and not start:
+        first = min(first, last - timedelta(days=DEFAULT_DAYS))
+    if first >= last:
+        raise FieldError("end", "must be after start", where="query")
+    if (last - first).days > MAX_DAYS:
+        raise FieldError("end", f"a period of at most {MAX_DAYS} days", where="query")
+    organization = None
+    if organization_id:
+        try:
+            organization = uuid.UUID(organization_id)
+        except ValueError:
+            raise FieldError("organization_id", "not an organization id", where="query") from None
+    for name, value in (("service_type", service_type), ("region", region)):
+        if value is not None and len(value) > 100:
+            raise FieldError(name, "at most 100 characters", where="query")
+    return MetricsFilters(
+        period=Period(first, last),
+        service_type=(service_type or "").strip() or None,
+        organization_id=organization,
+        region=(region or "").strip() or None,
+    )
+
+
+# --- regions and types ----------------------------------------------------------------
+
+
+def service_regions(service_ids: Iterable[Any] | QuerySet[Any]) -> dict[Any, str]:
+    """Each service's region: the state or province of its first physical location with
+    an address (by service-at-location id), else "virtual" when it has a virtual location,
+    else "unknown". Services missing from the answer are "unknown". `service_ids` may be a
+    queryset of ids (then it runs as a subquery)."""
+    ids = service_ids if isinstance(service_ids, QuerySet) else list(service_ids)
+    links = list(
+        ServiceAtLocation.objects.filter(service_id__in=ids)
+        .order_by("id")
+        .values_list("service_id", "location_id", "location__location_type")
+    )
+    physical = {location for _, location, kind in links if kind == LocationType.PHYSICAL}
+    states: dict[Any, str] = {}
+    for location_id, state in (
+        Address.objects.filter(location_id__in=physical, address_type="physical")
+        .exclude(state_province="")
+        .order_by("id")
+        .values_list("location_id", "state_province")
+    ):
+        states.setdefault(location_id, state.strip().upper())
+    regions: dict[Any, str] = {}
+    for service_id, location_id, kind in links:
+        if kind == LocationType.PHYSICAL and location_id in states:
+            if regions.get(service_id) in (None, VIRTUAL_REGION):
+                regions[service_id] = states[location_id]
+        elif kind == LocationType.VIRTUAL:
+            regions.setdefault(service_id, VIRTUAL_REGION)
+    return regions
+
+
+def service_type_codes(service_ids: Iterable[Any]) -> dict[Any, set[str]]:
+    through = Service.service_types.through
+    codes: dict[Any, set[str]] = defaultdict(set)
+    for service_id, code in (
+        through.objects.filter(service_id__in=list(service_ids))
+        .exclude(taxonomyterm__code="")
+        .values_list("service_id", "taxonomyterm__code")
+    ):
+        codes[service_id].add(code)
+    return codes
+
+
+# --- the base set ---------------------------------------------------------------------
+
+
+def _base(filters: MetricsFilters) -> tuple[QuerySet[Referral], dict[Any, str]]:
+    """The referrals in the period matching the filters, and the regions of their services."""
+    start, end = filters.period.bounds()
+    base = Referral.objects.filter(created__gte=start, created__lt=end).order_by()
+    if filters.organization_id is not None:
+        base = base.filter(receiving_organization_id=filters.organization_id)
+    if filters.service_type:
+        base = base.filter(
+            service_id__in=Service.objects.filter(service_types__code=filters.service_type).values(
+                "pk"
+            )
+        )
+    regions = service_regions(base.values("service_id"))
+    if filters.region:
+        wanted = filters.region.strip().casefold()
+        if wanted == UNKNOWN_REGION:
+            base = base.exclude(service_id__in=list(regions))
+        else:
+            matching = [s for s, region in regions.items() if region.casefold() == wanted]
+            base = base.filter(service_id__in=matching)
+    return base, regions
+
+
+# --- PostgreSQL: one statement ---------------------------------------------------------
+
+
+def _sql_aggregates() -> str:
+    parts = ["count(*)"]
+    for name in COUNTS[1:]:
+        if name in BY_STATUS:
+            parts.append(f"count(*) FILTER (WHERE t.status = '{BY_STATUS[name].value}')")
+        else:
+            parts.append(f"count(t.{name}_at)")
+    for column in DURATIONS.values():
+        minutes = f"extract(epoch FROM (t.{column} - t.created)) / 60.0"
+        for fraction in PERCENTILES.values():
+            parts.append(f"percentile_cont({fraction}) WITHIN GROUP (ORDER BY {minutes})")
+    return ", ".join(parts)
+
+
+def _rows_postgresql(
+    base: QuerySet[Referral], regions: dict[Any, str]
+) -> list[tuple[str, str, _Raw]]:
+    try:
+        inner, params = base.values_list(*COLUMNS).query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing (e.g. an unknown region)
+        return []
+    through = Service.service_types.through._meta
+    term = TaxonomyTerm._meta
+    aggregates = _sql_aggregates()
+    # Identifiers and status values come from the models, never from the request; the
+    # request's values are all bound parameters (inside `inner` and the region arrays).
+    sql = f"""
+        WITH r AS ({inner}),
+        reg AS (SELECT * FROM unnest(%s::uuid[], %s::text[]) AS reg(service_id, region)),
+        t AS (
+            SELECT r.*, COALESCE(reg.region, '{UNKNOWN_REGION}') AS region
+            FROM r LEFT JOIN reg ON reg.service_id = r.service_id
+        ),
+        st AS (
+            SELECT DISTINCT x.service_id, term.code
+            FROM "{through.db_table}" x JOIN "{term.db_table}" term ON term.id = x.taxonomyterm_id
+            WHERE term.code <> '' AND x.service_id IN (SELECT service_id FROM r)
+        )
+        SELECT CASE
+                WHEN GROUPING(t.receiving_organization_id) = 0 THEN 'organization'
+                WHEN GROUPING(t.region) = 0 THEN 'region'
+                WHEN GROUPING(t.decline_reason) = 0 THEN 'reason'
+                ELSE 'all' END,
+            COALESCE(t.receiving_organization_id::text, t.region, t.decline_reason, ''),
+            {aggregates}
+        FROM t
+        GROUP BY GROUPING SETS ((), (t.receiving_organization_id), (t.region), (t.decline_reason))
+        UNION ALL
+        SELECT 'service_type', COALESCE(st.code, '{UNTYPED}'), {aggregates}
+        FROM t LEFT JOIN st ON st.service_id = t.service_id
+        GROUP BY st.code
+    """  # noqa: S608
+    service_ids = list(regions)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, service_ids, [regions[s] for s in service_ids]])
+        fetched = cursor.fetchall()
+    rows = []
+    names = [f"{d}.{p}" for d in DURATIONS for p in PERCENTILES]
+    for dimension, key, *values in fetched:
+        raw = _Raw(counts=dict(zip(COUNTS, values[: len(COUNTS)], strict=True)))
+        for name, value in zip(names, values[len(COUNTS) :], strict=True):
+            duration, cut = name.split(".")
+            raw.durations.setdefault(duration, {})[cut] = None if value is None else float(value)
+        rows.append((dimension, key, raw))
+    return rows
+
+
+# --- elsewhere: the same figures in Python ------------------------------------------------
+
+
+def percentile_cont(values: Sequence[float], fraction: float) -> float | None:
+    """PostgreSQL's percentile_cont: linear interpolation between the closest ranks."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _rows_python(base: QuerySet[Referral], regions: dict[Any, str]) -> list[tuple[str, str, _Raw]]:
+    records = list(base.values_list(*COLUMNS))
+    types = service_type_codes({r[0] for r in records})
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    minutes: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    counts[("all", "")] = dict.fromkeys(COUNTS, 0)  # the overall row, even when empty
+    for service_id, organization_id, status, reason, created, *stamps in records:
+        keys = [
+            ("all", ""),
+            ("organization", str(organization_id)),
+            ("region", regions.get(service_id, UNKNOWN_REGION)),
+            ("reason", reason),
+        ] + [("service_type", code) for code in sorted(types.get(service_id) or {UNTYPED})]
+        reached = dict(zip(DURATIONS.values(), stamps, strict=True))
+        for key in keys:
+            c = counts[key]
+            c["sent"] += 1
+            c["viewed"] += reached["viewed_at"] is not None
+            c["responded"] += reached["responded_at"] is not None
+            c["accepted"] += reached["accepted_at"] is not None
+            c["intake_completed"] += reached["intake_completed_at"] is not None
+            for name, value in BY_STATUS.items():
+                c[name] += status == value
+            if key[0] == "reason":
+                continue  # reason rows carry counts only
+            for duration, column in DURATIONS.items():
+                if reached[column] is not None:
+                    seconds = (reached[column] - created).total_seconds()
+                    minutes[key][duration].append(seconds / 60)
+    rows = []
+    for key, c in counts.items():
+        raw = _Raw(counts=c)
+        for duration in DURATIONS:
+            values = minutes[key][duration]
+            raw.durations[duration] = {
+                cut: percentile_cont(values, fraction) for cut, fraction in PERCENTILES.items()
+            }
+        rows.append((key[0], key[1], raw))
+    return rows
+
+
+# --- assembling -------------------------------------------------------------------------
+
+
+def _stats(key: str, label: str, raw: _Raw) -> GroupStats:
+    counts = raw.counts
+    responded = counts["responded"]
+    suppressed = counts["sent"] < MIN_CELL
+    durations: dict[str, dict[str, float | None]] = {}
+    for duration in DURATIONS:
+        found = raw.durations.get(duration, {})
+        durations[duration] = {
+            cut: None if suppressed or (value := found.get(cut)) is None else round(value, 2)
+            for cut in PERCENTILES
+        }
+    return GroupStats(
+        key=key,
+        label=label,
+        counts=dict(counts),
+        rates={
+            "acceptance": round(counts["accepted"] / responded, 4) if responded else None,
+            "decline": round(counts["declined"] / responded, 4) if responded else None,
+        },
+        durations=durations,
+        suppressed=suppressed,
+    )
+
+
+def referral_metrics(filters: MetricsFilters, *, in_python: bool | None = None) -> Metrics:
+    """The metrics for `filters`. `in_python` forces the Python computation (the default
+    is SQL on PostgreSQL and Python elsewhere); both give the same figures."""
+    base, regions = _base(filters)
+    if in_python is None:
+        in_python = connection.vendor != "postgresql"
+    rows = _rows_python(base, regions) if in_python else _rows_postgresql(base, regions)
+
+    by: dict[str, dict[str, _Raw]] = defaultdict(dict)
+    for dimension, key, raw in rows:
+        by[dimension][key] = raw
+    summary_raw = by["all"].get("", _Raw())
+
+    org_names = dict(
+        Organization.objects.filter(pk__in=list(by["organization"])).values_list("pk", "name")
+    )
+    type_names = dict(
+        TaxonomyTerm.objects.filter(code__in=list(by["service_type"]))
+        .order_by("code", "id")
+        .values_list("code", "name")
+    )
+    reason_labels = dict(DeclineReason.choices)
+
+    def ordered(groups: list[GroupStats]) -> list[GroupStats]:
+        return sorted(groups, key=lambda g: (-g.counts["sent"], g.label.casefold(), g.key))
+
+    return Metrics(
+        filters=filters,
+        summary=_stats("all", "all", summary_raw),
+        decline_reasons=sorted(
+            (
+                ReasonCount(reason=key, label=str(reason_labels.get(key, key)), count=n)
+                for key, raw in by["reason"].items()
+                if key and (n := raw.counts["declined"])
+            ),
+            key=lambda r: (-r.count, r.reason),
+        ),
+        by_service_type=ordered(
+            [_stats(k, str(type_names.get(k, k)), raw) for k, raw in by["service_type"].items()]
+        ),
+        by_organization=ordered(
+            [
+                _stats(k, org_names.get(uuid.UUID(k), k), raw)
+                for k, raw in by["organization"].items()
+            ]
+        ),
+        by_region=ordered([_stats(k, k, raw) for k, raw in by["region"].items()]),
+    )
+
+
+# --- waiting without an answer -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingReferral:
+    code: str
+    service_name: str
+    organization_name: str
+    since: datetime
+
+
+def referrals_waiting(
+    *, now: datetime | None = None, limit: int = WAITING_LIMIT
+) -> tuple[int, list[WaitingReferral]]:
+    """Referrals still unopened after the escalation delay, oldest first (no personal data):
+    how many there are, and the first `limit` of them."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.LANTERN_REFERRAL_ESCALATE_MINUTES)
+    waiting = Referral.objects.filter(status=Status.SENT, created__lte=cutoff)
+    rows = waiting.order_by("created", "code").values_list(
+        "code", "service__name", "receiving_organization__name", "created"
+    )[:limit]
+    return waiting.count(), [WaitingReferral(*row) for row in rows]
+
+
+def organizations_choices() -> list[tuple[str, str]]:
+    """Receiving organizations that ever got a referral, for the dashboard's filter."""
+    ids = Referral.objects.order_by().values("receiving_organization_id").distinct()
+    return [
+        (str(pk), name)
+        for pk, name in Organization.objects.filter(pk__in=ids)
+        .order_by("name")
+        .values_list("pk", "name")
+    ]
