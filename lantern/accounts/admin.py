@@ -189,7 +189,8 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(AuditedAdmin):
-    list_display = ("name", "hsds_organization", "created")
+    list_display = ("name", "hsds_organization", "takes_help_requests", "created")
+    list_filter = ("takes_help_requests",)
     list_select_related = ("hsds_organization",)
     search_fields = ("name",)
     autocomplete_fields = ("hsds_organization",)

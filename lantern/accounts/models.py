@@ -61,6 +61,12 @@ class Organization(models.Model):
         related_name="account",
     )
     created = models.DateTimeField(default=timezone.now)
+    # The coalition's hotline or advocate organization: survivors' "ask an advocate to help
+    # me with this one" requests go to it. With none, the survivor pages show the help line.
+    takes_help_requests = models.BooleanField(
+        default=False,
+        help_text="Receives survivors' anonymous requests for an advocate's help.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -103,10 +103,15 @@ def consent_record(
     actor: Any,
     subject_type: str = "",
     subject_id: str = "",
+    self_attested: bool = False,
 ) -> ConsentRecord:
     """Record a consent the person gave, attested by `actor` (a member of
     `granted_by_organization`). Expiry is mandatory and at most
-    `LANTERN_CONSENT_MAX_DAYS` ahead."""
+    `LANTERN_CONSENT_MAX_DAYS` ahead.
+
+    `self_attested`: the person gave it themselves online (a survivor ticking a box, with
+    no account): there is no attester, so `actor` must be None, nobody is recorded as
+    attesting and the audit event says "survivor"."""
     now = timezone.now()
     clean_categories = _clean_categories(categories)
     clean_purpose = _clean_purpose(purpose)
@@ -117,7 +122,13 @@ def consent_record(
         raise ValidationError({"recipient": "must be an organization"})
     if not isinstance(granted_by_organization, Organization):
         raise ValidationError({"granted_by_organization": "must be an organization"})
-    _check_attester(actor, granted_by_organization)
+    if self_attested:
+        if actor is not None:
+            raise ValidationError(
+                {"granted_by_organization": "a self-attested consent has no actor"}
+            )
+    else:
+        _check_attester(actor, granted_by_organization)
     clean_subject_type, clean_subject_id = _clean_subject(subject_type, subject_id)
 
     consent = ConsentRecord.objects.create(
@@ -134,6 +145,7 @@ def consent_record(
     )
     audit_record(
         actor=actor,
+        actor_label="survivor" if self_attested else None,
         action="consent.record",
         object_type=OBJECT_TYPE,
         object_id=consent.pk,

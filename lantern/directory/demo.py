@@ -465,3 +465,7 @@ def _demo_users(provider_org: Organization) -> None:
                 )
             account = account_orgs[org_name]
         membership_add(user=user, organization=account, role=role, actor=None)
+    # The demo advocate organization answers survivors' "ask an advocate" requests.
+    AccountOrganization.objects.filter(name="Demo Advocacy Network").update(
+        takes_help_requests=True
+    )
