@@ -1,0 +1,124 @@
+"""The survivor's "Ask an advocate to help me with this one" (no login).
+
+Same rules as the find-help pages (`lantern.matching.survivor`): the answers travel only in
+the body of POST requests, as hidden fields (never in the URL, a cookie or the session);
+nothing here logs them; every page is `no-store` with no referrer (middleware) and carries
+the quick exit (base template). Anonymous pages are rate limited by the middleware
+("anonymous_pages").
+
+Unlike a search, sending the request writes a row. It is still exempt from CSRF, as the
+find-help pages are: a CSRF token needs a cookie on the survivor's phone, which we avoid,
+and a forged cross-site post could only send a request that anyone may send from this
+page anyway; the rate limit is what bounds abuse.
+"""
+
+import logging
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from lantern.directory.models import Service, ServiceStatus
+from lantern.matching.survivor_forms import MORE, STEPS, NeedsForm
+from lantern.referrals.help_forms import HelpAskForm
+from lantern.referrals.help_selectors import help_requests_open
+from lantern.referrals.help_services import (
+    HELP_REQUEST_KEEP_DAYS,
+    Contact,
+    HelpRequestsClosed,
+    help_request_create,
+)
+
+logger = logging.getLogger("lantern.referrals")
+
+
+def _use_language(request: HttpRequest) -> None:
+    """The language picked on the find-help pages travels as the hidden field `lang`."""
+    wanted = request.POST.get("lang")
+    if wanted and wanted in dict(settings.LANGUAGES):
+        translation.activate(wanted)
+        request.LANGUAGE_CODE = wanted
+
+
+def _answers(data: Any) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    """The find-help answers that are valid, as hidden-field pairs and as the request's
+    needs (the flow's own field names and values; lists for the multiple choices)."""
+    form = NeedsForm(data)
+    form.is_valid()
+    pairs = form.state()
+    needs: dict[str, Any] = {}
+    for name, value in pairs:
+        if isinstance(form.fields[name], forms.MultipleChoiceField):
+            needs.setdefault(name, []).append(value)
+        else:
+            needs[name] = value
+    return pairs, needs
+
+
+@csrf_exempt  # no cookie on a survivor's phone; see the module docstring
+@require_POST
+def ask_page(request: HttpRequest) -> HttpResponse:
+    _use_language(request)
+    data = request.POST
+    step = data.get("step") if data.get("step") in STEPS else MORE
+    service_id = data.get("ask_service") or data.get("service") or ""
+    try:
+        service = (
+            Service.objects.exclude(status=ServiceStatus.DEFUNCT)
+            .only("id", "name")
+            .filter(pk=service_id)
+            .first()
+        )
+    except (ValueError, TypeError):  # not a UUID
+        service = None
+    if service is None:
+        raise Http404
+    pairs, needs = _answers(data)
+    context: dict[str, Any] = {
+        "service": service,
+        "state": pairs,
+        "step": step,
+        "keep_days": HELP_REQUEST_KEEP_DAYS,
+        "hotline_phone": settings.LANTERN_HOTLINE_PHONE,
+        "hotline_text": settings.LANTERN_HOTLINE_TEXT,
+    }
+    if not help_requests_open():
+        return render(request, "matching/help_ask.html", {**context, "closed": True})
+    form = HelpAskForm(data if data.get("send") else None)
+    if form.is_bound and form.is_valid():
+        answers = form.cleaned_data
+        try:
+            help_request = help_request_create(
+                service_id=service.pk,
+                needs=needs,
+                contact=Contact(
+                    method=answers["how"], details=answers["details"], time=answers["time"]
+                ),
+                name=answers["name"],
+                consented=bool(answers.get("agree")),
+            )
+        except HelpRequestsClosed:
+            return render(request, "matching/help_ask.html", {**context, "closed": True})
+        # The id only: never the answers.
+        logger.info("help request %s sent", help_request.pk)
+        return render(
+            request,
+            "matching/help_ask_done.html",
+            {**context, "code": help_request.code, "how": help_request.contact_method},
+        )
+    errors = [
+        {"label": form[name].label, "message": messages[0], "id": form[name].auto_id}
+        for name, messages in form.errors.items()
+        if name in form.fields
+    ]
+    for name in form.errors:
+        if name in form.fields:
+            form.fields[name].widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": f"{name}-error"}
+            )
+    return render(request, "matching/help_ask.html", {**context, "form": form, "errors": errors})

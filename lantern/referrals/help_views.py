@@ -1,0 +1,99 @@
+"""Advocate pages for survivors' help requests: the open list, one request, claim, close.
+
+Staff pages: a log-in with two factors (the session middleware sends an unverified session
+to the second factor). What a user may see comes from `help_policy`; a request they may
+not see answers 404, the same as one that does not exist.
+"""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from lantern.matching.survivor_forms import NeedsForm
+from lantern.referrals import help_policy
+from lantern.referrals.help_selectors import (
+    OPEN_STATUSES,
+    help_request_for_user,
+    help_request_personal,
+    help_requests_open_for,
+)
+from lantern.referrals.help_services import (
+    HelpRequestNotOpen,
+    help_request_claim,
+    help_request_close,
+)
+from lantern.referrals.models import HelpRequestStatus
+
+
+def needs_rows(needs: dict[str, Any]) -> list[tuple[str, str]]:
+    """The survivor's answers as (question, answer) in the find-help form's own words."""
+    form = NeedsForm()
+    rows: list[tuple[str, str]] = []
+    for name, field in form.fields.items():
+        if name not in needs or name in ("latitude", "longitude"):
+            continue
+        values = needs[name] if isinstance(needs[name], list) else [needs[name]]
+        choices = dict(getattr(field, "choices", []) or [])
+        text = ", ".join(str(choices.get(str(v), v)) for v in values)
+        if name == "only_open":
+            text = str(field.label)
+        rows.append((str(field.label or name), text))
+    if "latitude" in needs and "longitude" in needs:
+        rows.insert(0, (_("Location (about 1 km)"), f"{needs['latitude']}, {needs['longitude']}"))
+    return rows
+
+
+@login_required
+@require_safe
+def request_list(request: HttpRequest) -> HttpResponse:
+    if not help_policy.advocate_organization_ids(request.user):
+        raise Http404
+    items = help_requests_open_for(request.user)
+    return render(request, "referrals/help_list.html", {"items": items})
+
+
+@login_required
+@require_safe
+def request_detail(request: HttpRequest, help_request_id: Any) -> HttpResponse:
+    help_request = help_request_for_user(request.user, help_request_id)
+    personal = help_request_personal(request.user, help_request)
+    context = {
+        "help_request": help_request,
+        "personal": personal,
+        "needs_rows": needs_rows(personal.needs),
+        "is_open": help_request.status in OPEN_STATUSES,
+        "is_new": help_request.status == HelpRequestStatus.NEW,
+        "not_open": request.GET.get("not_open") == "1",
+    }
+    return render(request, "referrals/help_detail.html", context)
+
+
+@login_required
+@require_POST
+def request_claim(request: HttpRequest, help_request_id: Any) -> HttpResponse:
+    help_request = help_request_for_user(request.user, help_request_id)
+    try:
+        help_request_claim(help_request=help_request, actor=request.user)
+    except HelpRequestNotOpen:
+        return redirect(_detail_url(help_request) + "?not_open=1")
+    return redirect(_detail_url(help_request))
+
+
+@login_required
+@require_POST
+def request_close(request: HttpRequest, help_request_id: Any) -> HttpResponse:
+    help_request = help_request_for_user(request.user, help_request_id)
+    try:
+        help_request_close(help_request=help_request, actor=request.user)
+    except HelpRequestNotOpen:
+        return redirect(_detail_url(help_request) + "?not_open=1")
+    return redirect("help_requests:list")
+
+
+def _detail_url(help_request: Any) -> str:
+    return reverse("help_requests:detail", args=[help_request.pk])

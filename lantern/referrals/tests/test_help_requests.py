@@ -1,0 +1,349 @@
+"""Help requests: a survivor's "ask an advocate to help me with this one", the advocate's
+list and page, claim and close, the link to a referral, consent and the purge."""
+
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from lantern.audit.models import AuditEvent
+from lantern.consent.services import consent_record
+from lantern.core.testing import World
+from lantern.referrals.help_services import (
+    Contact,
+    HelpRequestNotOpen,
+    HelpRequestsClosed,
+    help_request_claim,
+    help_request_close,
+    help_request_create,
+    help_request_link,
+    help_requests_purge,
+)
+from lantern.referrals.models import HelpRequest
+from lantern.referrals.tests.factories import send
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "555-0142"
+ANSWERS = {"step": "more", "postcode": "60601", "help": ["emergency-shelter", "legal"], "age": "24"}
+
+
+@pytest.fixture
+def takes(world: World) -> World:
+    world.org_a.takes_help_requests = True
+    world.org_a.save(update_fields=["takes_help_requests"])
+    return world
+
+
+def make(world: World, **kwargs) -> HelpRequest:
+    return help_request_create(
+        service_id=kwargs.pop("service_id", world.b_public.service_id),
+        needs=kwargs.pop("needs", {"postcode": "60601", "help": ["emergency-shelter"]}),
+        contact=kwargs.pop("contact", Contact(method="text", details=NUMBER, time="after 6pm")),
+        name=kwargs.pop("name", "Rosa"),
+        consented=kwargs.pop("consented", True),
+        **kwargs,
+    )
+
+
+def ask(client: Client, world: World, **fields) -> str:
+    data = {**ANSWERS, "lang": "en", "service": str(world.b_public.service_id), **fields}
+    response = client.post("/help/ask/", data)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+SEND = {"send": "1", "how": "text", "number": NUMBER, "time": "after 6pm", "agree": "on"}
+
+
+# --- Services ---------------------------------------------------------------------------
+
+
+def test_it_records_the_request_with_the_survivors_own_consent(takes):
+    help_request = make(takes)
+    help_request.refresh_from_db()
+    assert help_request.organization == takes.org_a
+    assert help_request.status == "new"
+    assert json.loads(help_request.contact) == {
+        "method": "text",
+        "details": NUMBER,
+        "time": "after 6pm",
+    }
+    consent = help_request.consent
+    assert consent.categories == ["name", "contact"]
+    assert consent.method == "written" and consent.attested_by is None
+    assert consent.recipient == consent.granted_by_organization == takes.org_a
+    assert (consent.subject_type, consent.subject_id) == ("help_request", str(help_request.pk))
+    assert consent.expires_at == help_request.created + timedelta(days=14)
+    events = AuditEvent.objects.filter(actor_label="survivor")
+    assert {e.action for e in events} == {"consent.record", "help_request.create"}
+    for event in events:
+        text = json.dumps(event.detail)
+        assert NUMBER not in text and "Rosa" not in text and "6pm" not in text
+
+
+def test_the_help_line_choice_keeps_no_details_and_needs_no_consent(takes):
+    help_request = make(
+        takes, contact=Contact(method="hotline", details="ignored", time="x"), name=""
+    )
+    help_request.refresh_from_db()
+    assert help_request.contact == "" and help_request.consent is None
+    assert help_request.contact_method == "hotline"
+
+
+def test_it_refuses_details_without_consent(takes):
+    with pytest.raises(ValueError):
+        make(takes, consented=False)
+    assert not HelpRequest.objects.exists()
+
+
+def test_it_refuses_when_no_organization_takes_requests(world):
+    with pytest.raises(HelpRequestsClosed):
+        make(world)
+
+
+def test_self_attested_consent_skips_membership_but_takes_no_actor(world):
+    common = {
+        "recipient": world.org_a,
+        "granted_by_organization": world.org_a,
+        "categories": ["contact"],
+        "purpose": "to help me get a place",
+        "method": "written",
+        "expires_at": timezone.now() + timedelta(days=14),
+    }
+    consent = consent_record(actor=None, self_attested=True, **common)
+    assert consent.attested_by is None
+    with pytest.raises(ValidationError):
+        consent_record(actor=None, **common)
+    with pytest.raises(ValidationError):
+        consent_record(actor=world["provider_c"].user, self_attested=True, **common)
+
+
+def test_claim_and_close(takes):
+    advocate = takes["advocate_a"].user
+    help_request = help_request_claim(help_request=make(takes), actor=advocate)
+    assert (help_request.status, help_request.claimed_by) == ("claimed", advocate)
+    with pytest.raises(HelpRequestNotOpen):
+        help_request_claim(help_request=help_request, actor=advocate)
+    help_request = help_request_close(help_request=help_request, actor=advocate)
+    assert help_request.status == "closed" and help_request.closed_at is not None
+    with pytest.raises(HelpRequestNotOpen):
+        help_request_close(help_request=help_request, actor=advocate)
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(help_request.pk)).values_list("action", flat=True)
+    )
+    assert "help_request.claim" in actions and "help_request.close" in actions
+
+
+def test_only_the_receiving_advocates_may_act(takes):
+    from django.http import Http404
+
+    help_request = make(takes)
+    for name in ("provider_b", "provider_c", "coalition_admin", "analyst"):
+        with pytest.raises(Http404):
+            help_request_claim(help_request=help_request, actor=takes[name].user)
+
+
+def test_link_marks_the_request_referred(takes):
+    advocate = takes["advocate_a"].user
+    help_request = make(takes)
+    referral = send(takes)
+    help_request = help_request_link(help_request=help_request, referral=referral, actor=advocate)
+    assert help_request.status == "referred" and help_request.referral == referral
+    assert help_request.claimed_by == advocate
+    with pytest.raises(HelpRequestNotOpen):
+        help_request_link(help_request=help_request, referral=referral, actor=advocate)
+
+
+def test_purge_empties_personal_items_after_14_days_or_retention_after_close(takes, settings):
+    settings.LANTERN_REFERRAL_RETENTION_DAYS = 3
+    old, closed, fresh = make(takes), make(takes), make(takes)
+    now = timezone.now()
+    HelpRequest.objects.filter(pk=old.pk).update(created=now - timedelta(days=14, minutes=1))
+    help_request_close(help_request=closed, actor=takes["advocate_a"].user, now=now)
+    assert help_requests_purge(now=now + timedelta(days=2)) == 1
+    assert help_requests_purge(now=now + timedelta(days=3, minutes=1)) == 1
+    for help_request in (old, closed):
+        help_request.refresh_from_db()
+        assert help_request.needs == help_request.contact == help_request.name == ""
+        assert help_request.purged_at is not None
+    fresh.refresh_from_db()
+    assert fresh.contact and fresh.purged_at is None
+    assert help_requests_purge(now=now + timedelta(days=3, minutes=1)) == 0
+
+
+# --- Survivor pages ---------------------------------------------------------------------
+
+
+def test_result_cards_offer_the_button_only_when_someone_takes_requests(client, world):
+    html = client.post("/", {"step": "where", "go": "skip-where"}).content.decode()
+    assert "Ask an advocate to help me with this one" not in html
+    assert "An advocate can help you with this place. Call our help line at 555-0100." in html
+    world.org_a.takes_help_requests = True
+    world.org_a.save()
+    html = client.post("/", {"step": "where", "go": "skip-where"}).content.decode()
+    assert html.count("Ask an advocate to help me with this one") == 3
+    assert f'formaction="/help/ask/" name="ask_service" value="{world.b_public.service_id}"' in html
+
+
+def test_the_ask_page_carries_the_answers_in_hidden_fields(client, takes):
+    data = {**ANSWERS, "ask_service": str(takes.b_public.service_id), "go": ""}
+    response = client.post("/help/ask/", data)
+    html = response.content.decode()
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert "How can an advocate reach you safely?" in html
+    assert "I will call the help line myself" in html
+    assert 'name="postcode" value="60601"' in html
+    assert 'name="help" value="legal"' in html
+    assert "It is deleted after 14 days." in html
+    assert not response.cookies
+    assert client.get("/help/ask/").status_code == 405
+
+
+def test_the_ask_page_shows_the_help_line_when_nobody_takes_requests(client, world):
+    html = ask(client, world, **SEND)
+    assert 'data-testid="ask-closed"' in html and "555-0100" in html
+    assert not HelpRequest.objects.exists()
+
+
+def test_a_survivor_sends_a_request_without_logging_in(
+    client, takes, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        html = ask(client, takes, name="Rosa", **SEND)
+    help_request = HelpRequest.objects.get()
+    assert "Your request is sent" in html and help_request.code in html
+    assert "555-0100" in html
+    assert json.loads(help_request.needs) == {
+        "age": "24",
+        "help": ["emergency-shelter", "legal"],
+        "postcode": "60601",
+    }
+    assert help_request.name == "Rosa"
+    to_advocate = [m for m in mail.outbox if takes["advocate_a"].user.email in m.to]
+    assert len(to_advocate) == 1
+    assert f"/desk/requests/{help_request.pk}/" in to_advocate[0].body
+    assert {to for m in mail.outbox for to in m.to} == {takes["advocate_a"].user.email}
+    for message in mail.outbox:
+        text = (message.subject + message.body).lower()
+        for secret in (NUMBER, "rosa", "6pm", "60601", takes.b_public.service.name.lower()):
+            assert secret.lower() not in text
+
+
+def test_missing_answers_are_asked_for_in_plain_words(client, takes):
+    html = ask(client, takes, send="1")
+    assert "Choose how an advocate can reach you." in html
+    html = ask(client, takes, send="1", how="text")
+    assert "Type a phone number, or choose" in html
+    assert "Tick this box so the advocate team can see how to reach you." in html
+    html = ask(client, takes, send="1", how="email", email="nope", agree="on")
+    assert "Check the email address." in html
+    # The answers are still there to send again.
+    assert 'name="postcode" value="60601"' in html
+    assert not HelpRequest.objects.exists()
+    html = ask(client, takes, send="1", how="hotline")
+    assert "Call our help line at 555-0100" in html
+    assert HelpRequest.objects.get().contact_method == "hotline"
+
+
+def test_the_answers_are_never_logged(client, takes, caplog):
+    with caplog.at_level(logging.DEBUG):
+        ask(client, takes, name="Rosa", **SEND)
+    text = caplog.text
+    for secret in (NUMBER, "Rosa", "6pm", "60601"):
+        assert secret not in text
+
+
+def test_the_ask_page_is_rate_limited(client, takes, rate_limits, settings):
+    settings.LANTERN_RATE_LIMITS = {**rate_limits, "anonymous_pages": "2/m"}
+    data = {**ANSWERS, "service": str(takes.b_public.service_id), **SEND}
+    statuses = [client.post("/help/ask/", data).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert HelpRequest.objects.count() == 2
+
+
+# --- Advocate pages ---------------------------------------------------------------------
+
+
+def test_the_receiving_advocates_see_the_list_without_personal_data(takes):
+    help_request = make(takes)
+    response = takes["advocate_a"].client().get("/desk/requests/")
+    html = response.content.decode()
+    assert response.status_code == 200 and help_request.code in html
+    assert NUMBER not in html and "Rosa" not in html and "60601" not in html
+
+
+@pytest.mark.parametrize(
+    "persona", ["anonymous", "survivor", "provider_b", "provider_c", "coalition_admin", "analyst"]
+)
+def test_nobody_else_sees_a_request(takes, persona):
+    help_request = make(takes)
+    client = takes[persona].client()
+    detail = f"/desk/requests/{help_request.pk}/"
+    for path in ("/desk/requests/", detail):
+        response = client.get(path)
+        if persona in ("anonymous", "survivor"):
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        else:
+            assert response.status_code == 404
+    for action in ("claim", "close"):
+        assert client.post(f"{detail}{action}/").status_code in (302, 403, 404)
+    help_request.refresh_from_db()
+    assert help_request.status == "new"
+
+
+def test_an_unverified_session_goes_to_the_second_factor(takes):
+    response = takes["advocate_a"].client(verified=False).get("/desk/requests/")
+    assert response.status_code == 302 and "two-factor" in response["Location"]
+
+
+def test_the_detail_shows_the_contact_while_consent_holds_and_audits_the_read(takes):
+    help_request = make(takes)
+    client = takes["advocate_a"].client()
+    html = client.get(f"/desk/requests/{help_request.pk}/").content.decode()
+    assert NUMBER in html and "after 6pm" in html and "Rosa" in html
+    assert "A safe place to stay tonight" in html and "60601" in html
+    assert f"/desk/refer/{help_request.service_id}/?help_request={help_request.pk}" in html
+    read = AuditEvent.objects.get(action="help_request.read_personal")
+    assert read.detail == {"read": ["contact", "name", "needs"]}
+    assert read.actor == takes["advocate_a"].user
+
+
+def test_the_contact_is_hidden_after_the_consent_expires(takes):
+    help_request = make(takes)
+    help_request.consent.__class__.objects.filter(pk=help_request.consent_id).update(
+        expires_at=timezone.now() - timedelta(seconds=1),
+        created=timezone.now() - timedelta(days=14),
+    )
+    html = takes["advocate_a"].client().get(f"/desk/requests/{help_request.pk}/").content.decode()
+    assert NUMBER not in html and "Rosa" not in html
+    assert "Hidden: the person's consent has ended." in html
+    read = AuditEvent.objects.get(action="help_request.read_personal")
+    assert read.detail == {"read": ["needs"]}
+
+
+def test_claim_and_close_through_the_pages(takes):
+    help_request = make(takes)
+    client = takes["advocate_a"].client()
+    detail = f"/desk/requests/{help_request.pk}/"
+    response = client.post(f"{detail}claim/")
+    assert response.status_code == 403  # the CSRF token is required
+    client.get(detail)
+    token = client.cookies["csrftoken"].value
+    response = client.post(f"{detail}claim/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and response["Location"] == detail
+    help_request.refresh_from_db()
+    assert help_request.status == "claimed"
+    response = client.post(f"{detail}claim/", {"csrfmiddlewaretoken": token})
+    assert response["Location"] == f"{detail}?not_open=1"
+    response = client.post(f"{detail}close/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and response["Location"] == "/desk/requests/"
+    help_request.refresh_from_db()
+    assert help_request.status == "closed"
+    assert help_request.code not in client.get("/desk/requests/").content.decode()
