@@ -17,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -74,7 +75,7 @@ def ask_page(request: HttpRequest) -> HttpResponse:
             .filter(pk=service_id)
             .first()
         )
-    except (ValueError, TypeError):  # not a UUID
+    except (ValidationError, ValueError, TypeError):  # not a UUID
         service = None
     if service is None:
         raise Http404

@@ -160,6 +160,19 @@ def test_link_marks_the_request_referred(takes):
         help_request_link(help_request=help_request, referral=referral, actor=advocate)
 
 
+def test_link_refuses_a_referral_from_another_organization(takes):
+    from lantern.referrals.models import Referral
+
+    help_request = make(takes)
+    referral = send(takes)
+    Referral.objects.filter(pk=referral.pk).update(referring_organization=takes.org_c)
+    referral.refresh_from_db()
+    with pytest.raises(ValueError):
+        help_request_link(
+            help_request=help_request, referral=referral, actor=takes["advocate_a"].user
+        )
+
+
 def test_purge_empties_personal_items_after_14_days_or_retention_after_close(takes, settings):
     settings.LANTERN_REFERRAL_RETENTION_DAYS = 3
     old, closed, fresh = make(takes), make(takes), make(takes)
@@ -203,6 +216,13 @@ def test_the_ask_page_carries_the_answers_in_hidden_fields(client, takes):
     assert "It is deleted after 14 days." in html
     assert not response.cookies
     assert client.get("/help/ask/").status_code == 405
+
+
+def test_an_unknown_service_is_not_found(client, takes):
+    for service in ("nope", "00000000-0000-4000-8000-000000000000", ""):
+        response = client.post("/help/ask/", {**ANSWERS, "service": service, **SEND})
+        assert response.status_code == 404
+    assert not HelpRequest.objects.exists()
 
 
 def test_the_ask_page_shows_the_help_line_when_nobody_takes_requests(client, world):
@@ -277,6 +297,21 @@ def test_the_receiving_advocates_see_the_list_without_personal_data(takes):
     html = response.content.decode()
     assert response.status_code == 200 and help_request.code in html
     assert NUMBER not in html and "Rosa" not in html and "60601" not in html
+
+
+def test_the_list_costs_the_same_queries_for_many_requests(takes, django_assert_max_num_queries):
+    client = takes["advocate_a"].client()
+    make(takes)
+    help_request_claim(help_request=make(takes), actor=takes["advocate_a"].user)
+    client.get("/desk/requests/")
+    with django_assert_max_num_queries(20) as captured:
+        client.get("/desk/requests/")
+    few = len(captured)
+    for _ in range(5):
+        help_request_claim(help_request=make(takes), actor=takes["advocate_a"].user)
+    with django_assert_max_num_queries(few) as captured:
+        html = client.get("/desk/requests/").content.decode()
+    assert html.count('data-testid="help-request"') == 7
 
 
 @pytest.mark.parametrize(
