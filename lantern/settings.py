@@ -220,6 +220,8 @@ LANTERN_RATE_LIMITS = {
     "anonymous_api": env_str("LANTERN_RATE_ANON_API", "120/m"),
     "anonymous_pages": env_str("LANTERN_RATE_ANON_PAGES", "120/m"),
     "one_tap": env_str("LANTERN_RATE_ONE_TAP", "30/m"),
+    # Survivors asking an advocate for help: generous for a person, tight for a flood.
+    "help_request": env_str("LANTERN_RATE_HELP_REQUEST", "10/h"),
 }
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 

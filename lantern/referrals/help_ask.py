@@ -24,6 +24,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from lantern.core.ratelimit import limited, too_many
 from lantern.directory.models import Service, ServiceStatus
 from lantern.matching.survivor_forms import MORE, STEPS, NeedsForm
 from lantern.referrals.help_forms import HelpAskForm
@@ -92,6 +93,8 @@ def ask_page(request: HttpRequest) -> HttpResponse:
         return render(request, "matching/help_ask.html", {**context, "closed": True})
     form = HelpAskForm(data if data.get("send") else None)
     if form.is_bound and form.is_valid():
+        if limited(request, "help_request"):
+            return too_many(request)
         answers = form.cleaned_data
         try:
             help_request = help_request_create(

@@ -29,6 +29,7 @@ from lantern.core.api_errors import FieldError
 from lantern.directory.models import Service, ServiceCapacity, ServiceStatus
 from lantern.notify.services import notify_organization_staff, notify_users
 from lantern.referrals import policy, states
+from lantern.referrals.help_services import help_requests_purge
 from lantern.referrals.models import DeclineReason, Hold, HoldState, Referral, ReferralEvent
 from lantern.referrals.models import Status as S
 
@@ -402,6 +403,7 @@ class TickReport:
     escalated: int = 0
     expired: int = 0
     purged: int = 0
+    help_requests_purged: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -492,6 +494,7 @@ def referrals_tick(*, now: datetime | None = None) -> TickReport:
             report.expired += 1
 
     report.purged = referrals_purge(now=now)
+    report.help_requests_purged = help_requests_purge(now=now)
     logger.info("referrals tick: %s", report.as_dict())
     return report
 

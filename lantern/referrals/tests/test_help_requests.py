@@ -288,6 +288,16 @@ def test_the_ask_page_is_rate_limited(client, takes, rate_limits, settings):
     assert HelpRequest.objects.count() == 2
 
 
+def test_sending_requests_has_its_own_tighter_limit(client, takes, rate_limits, settings):
+    settings.LANTERN_RATE_LIMITS = {**rate_limits, "help_request": "2/h"}
+    data = {**ANSWERS, "service": str(takes.b_public.service_id), **SEND}
+    statuses = [client.post("/help/ask/", data).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert HelpRequest.objects.count() == 2
+    # Reading the form (not sending) is not counted against it.
+    assert client.post("/help/ask/", {"service": str(takes.b_public.service_id)}).status_code == 200
+
+
 # --- Advocate pages ---------------------------------------------------------------------
 
 
