@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,7 @@ from lantern.core import postcodes
 from lantern.matching import engine, policy
 from lantern.matching.services import MAX_LIMIT, MatchItem, find_help
 from lantern.matching.survivor import result_card
+from lantern.referrals import policy as referral_policy
 
 YES_NO = [("", _("Not stated")), ("yes", _("Yes")), ("no", _("No"))]
 SORTS = [
@@ -34,6 +35,23 @@ SORTS = [
     ("updated", _("Most recently updated")),
     ("name", _("Name")),
 ]
+
+
+# The filters that describe the person (not the place): what "Hold and refer" carries over
+# as the referral's needs profile. Location and distance stay behind on purpose.
+PERSON_FIELDS = (
+    "help_types",
+    "age",
+    "gender",
+    "children",
+    "pets",
+    "trafficking_types",
+    "needs_wheelchair_access",
+    "active_substance_use",
+    "has_id_documents",
+    "languages",
+    "preferences",
+)
 
 
 def _choices(codes: Any, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
@@ -214,8 +232,15 @@ def advocate_search(request: HttpRequest) -> HttpResponse:
         rows = [
             _row(item, now) for item in _sorted(page.items, form.cleaned_data.get("sort") or "best")
         ]
+        person = QueryDict(mutable=True)
+        for name in PERSON_FIELDS:
+            values = [v for v in request.GET.getlist(name) if v]
+            if values:
+                person.setlist(name, values)
         context.update(
             searched=True,
+            may_refer=referral_policy.may_refer(request.user),
+            refer_query=person.urlencode(),
             total=page.total,
             rows=rows,
             sort=form.cleaned_data.get("sort") or "best",
