@@ -364,7 +364,7 @@ def _rows_postgresql(
         st AS (
             SELECT DISTINCT x.service_id, term.code
             FROM "{through.db_table}" x JOIN "{term.db_table}" term ON term.id = x.taxonomyterm_id
-            WHERE term.code <> '' AND x.service_id IN (SELECT service_id FROM r)
+            WHERE term.code <> '' AND x.service_id IN (SELECT service_id FROM t)
         )
         SELECT CASE
                 WHEN GROUPING(t.receiving_organization_id) = 0 THEN 'organization'
