@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python bench/directory.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/match.py
+	$(BIN)/python bench/referrals.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3
