@@ -16,9 +16,9 @@ Small cells: a group of fewer than `MIN_CELL` referrals shows its counts but not
 durations (`suppressed: true`), since with a handful of referrals a duration can point at
 one person's case.
 
-On PostgreSQL everything is one SQL statement (grouping sets and `percentile_cont`); on
-other databases (the embedded SQLite run) the same figures are computed in Python from
-the same non-personal columns.
+On PostgreSQL the aggregates are one SQL statement (grouping sets and `percentile_cont`),
+about 0.3 s over 100,000 referrals (bench/referrals.py); on other databases (the embedded
+SQLite run) the same figures are computed in Python from the same non-personal columns.
 """
 
 import math

@@ -40,8 +40,17 @@ def rate_text(value: float | None) -> str:
     return "—" if value is None else f"{number_format(value * 100, 0)} %"
 
 
+SPECIAL_LABELS = {
+    metrics.UNTYPED: _("No type given"),
+    metrics.UNKNOWN_REGION: _("Not known"),
+    metrics.VIRTUAL_REGION: _("Online or by phone"),
+}
+
+
 def _present(group: metrics.GroupStats) -> metrics.GroupStats:
     durations = group.durations
+    if group.key in SPECIAL_LABELS:
+        group.label = str(SPECIAL_LABELS[group.key])
     group.display = {
         "acceptance": rate_text(group.rates["acceptance"]),
         "decline": rate_text(group.rates["decline"]),

@@ -347,6 +347,7 @@ def test_dashboard_asks_anonymous_and_unverified_people_to_log_in(world):
 
 def test_dashboard_hides_times_of_small_groups(world):
     send(world, service_id=world.c_public.service_id, now=T0)
+    send(world, service_id=ServiceFactory(organization=world.hsds_b).pk, now=T0)
     page = (
         world["analyst"]
         .client()
@@ -355,6 +356,8 @@ def test_dashboard_hides_times_of_small_groups(world):
     )
     assert "Hidden: too few referrals" in page
     assert "Too few referrals in this period to show times." in page
+    assert '<th scope="row">No type given</th>' in page
+    assert '<th scope="row">Not known</th>' in page
 
 
 def test_dashboard_names_a_bad_date(world):
