@@ -23,7 +23,14 @@ from lantern.referrals.models import DeclineReason, Referral, Status
 router = Router(tags=["referrals"])
 
 Item = Annotated[str, StringConstraints(max_length=services.SHARED_MAX_CHARS)]
-Errors = {400: dict[str, Any], 401: dict[str, Any], 404: dict[str, Any], 422: dict[str, Any]}
+# 400: a body that is not JSON; 403: a session caller without a CSRF token.
+Errors = {
+    400: dict[str, Any],
+    401: dict[str, Any],
+    403: dict[str, Any],
+    404: dict[str, Any],
+    422: dict[str, Any],
+}
 
 
 class SharedIn(Schema):
