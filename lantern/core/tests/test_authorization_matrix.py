@@ -60,6 +60,22 @@ def _referral(world: World) -> Any:
 REFERRAL_SIDES = split(401, 404, advocate_a=200, provider_b=200)
 
 
+def _help_request(world: World) -> Any:
+    """A survivor's request to org A (which takes help requests) about Shelter B's service."""
+    if "_help_request" not in world.__dict__:
+        from lantern.referrals.help_services import Contact, help_request_create
+
+        world.org_a.takes_help_requests = True
+        world.org_a.save(update_fields=["takes_help_requests"])
+        world.__dict__["_help_request"] = help_request_create(
+            service_id=world.b_public.service_id,
+            needs={},
+            contact=Contact(method="hotline"),
+            consented=False,
+        )
+    return world.__dict__["_help_request"]
+
+
 # Page routes, keyed by the resolver's route string.
 PAGES: dict[str, list[Row]] = {
     "": [
@@ -118,6 +134,56 @@ PAGES: dict[str, list[Row]] = {
             notes="the signed link is the credential",
         ),
         Row("GET", lambda w: "/c/forged-token/", each(404)),
+    ],
+    "desk/metrics/": [
+        Row(
+            "GET",
+            lambda w: "/desk/metrics/",
+            split(302, 404, coalition_admin=200, analyst=200),
+            notes="aggregates only; anonymous -> log in",
+        )
+    ],
+    "help/ask/": [
+        Row("GET", lambda w: "/help/ask/", each(405)),
+        Row(
+            "POST",
+            lambda w: "/help/ask/",
+            each(200),
+            body=lambda w: {"service": str(w.b_public.service_id)},
+            notes="ask an advocate: no login, csrf_exempt like the survivor pages",
+        ),
+    ],
+    "desk/requests/": [
+        Row(
+            "GET",
+            lambda w: "/desk/requests/",
+            split(302, 404, advocate_a=200),
+            notes="advocates of an organization (any organization with advocates)",
+        )
+    ],
+    "desk/requests/<uuid:help_request_id>/": [
+        Row(
+            "GET",
+            lambda w: f"/desk/requests/{_help_request(w).pk}/",
+            split(302, 404, advocate_a=200),
+            notes="advocates of the receiving organization only",
+        )
+    ],
+    "desk/requests/<uuid:help_request_id>/claim/": [
+        Row(
+            "POST",
+            lambda w: f"/desk/requests/{_help_request(w).pk}/claim/",
+            split(302, 404, advocate_a=302),
+            body=lambda w: {},
+        )
+    ],
+    "desk/requests/<uuid:help_request_id>/close/": [
+        Row(
+            "POST",
+            lambda w: f"/desk/requests/{_help_request(w).pk}/close/",
+            split(302, 404, advocate_a=302),
+            body=lambda w: {},
+        )
     ],
 }
 
@@ -217,6 +283,14 @@ OPERATIONS.update(
                 body=lambda w: {"status": "viewed"},
                 json_body=True,
                 notes="the receiver answers; the referrer may only withdraw (409 here)",
+            )
+        ],
+        ("GET", "/api/v1/referrals/metrics"): [
+            Row(
+                "GET",
+                lambda w: "/api/v1/referrals/metrics",
+                split(401, 404, coalition_admin=200, analyst=200),
+                notes="aggregates only, for coalition admins and analysts",
             )
         ],
         ("GET", "/api/v1/consents/{consent_id}"): [
