@@ -135,6 +135,50 @@ PAGES: dict[str, list[Row]] = {
         ),
         Row("GET", lambda w: "/c/forged-token/", each(404)),
     ],
+    "desk/inbox/": [
+        Row(
+            "GET",
+            lambda w: "/desk/inbox/",
+            split(302, 404, provider_b=200, provider_c=200),
+            notes="provider staff (their own organization's referrals only)",
+        )
+    ],
+    "desk/inbox/<uuid:referral_id>/": [
+        Row("GET", lambda w: f"/desk/inbox/{_referral(w).pk}/", split(302, 404, provider_b=200)),
+        Row(
+            "POST",
+            lambda w: f"/desk/inbox/{_referral(w).pk}/",
+            split(302, 404, provider_b=302),
+            body=lambda w: {"status": "accepted"},
+            notes="the receiving organization answers; then back to the page",
+        ),
+    ],
+    "desk/outbox/": [
+        Row(
+            "GET",
+            lambda w: "/desk/outbox/",
+            split(302, 200, analyst=404),
+            notes="people who refer (their own organization's referrals only)",
+        )
+    ],
+    "desk/outbox/<uuid:referral_id>/": [
+        Row("GET", lambda w: f"/desk/outbox/{_referral(w).pk}/", split(302, 404, advocate_a=200)),
+        Row(
+            "POST",
+            lambda w: f"/desk/outbox/{_referral(w).pk}/",
+            split(302, 404, advocate_a=302),
+            body=lambda w: {"status": "withdrawn"},
+            notes="the referring organization may withdraw",
+        ),
+    ],
+    "desk/refer/<uuid:service_id>/": [
+        Row(
+            "GET",
+            lambda w: f"/desk/refer/{w.b_public.service_id}/",
+            split(302, 200, analyst=404),
+            notes="hold and refer: people who refer",
+        )
+    ],
     "desk/metrics/": [
         Row(
             "GET",
