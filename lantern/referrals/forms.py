@@ -31,7 +31,7 @@ class ReferralForm(forms.Form):
     """Hold and refer. The needs fields are the advocate search's fields that describe the
     person (same names, same choices), so the search's query string pre-fills them."""
 
-    hold = forms.BooleanField(label=_("Hold one place for 90 minutes"), required=False)
+    hold = forms.BooleanField(label=_("Hold one place"), required=False)
     share = forms.ChoiceField(
         label=_("What does the person agree to share?"),
         choices=[
@@ -66,6 +66,9 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args: Any, organizations: list[Any] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.fields["hold"].label = _("Hold one place for %(minutes)s minutes") % {
+            "minutes": settings.LANTERN_REFERRAL_HOLD_MINUTES
+        }
         base = AdvocateSearchForm.base_fields
         for name in PERSON_FIELDS:
             self.fields[name] = copy.deepcopy(base[name])

@@ -8,6 +8,7 @@ carry personal data are never cached.
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -419,6 +420,7 @@ def referral_new(request: HttpRequest, service_id: Any) -> HttpResponse:
         initial["hold"] = availability["open_places"] > 0
         form = ReferralForm(initial=initial, organizations=organizations)
     context = {
+        "hold_minutes": settings.LANTERN_REFERRAL_HOLD_MINUTES,
         "service": service,
         "availability": availability,
         "form": form,

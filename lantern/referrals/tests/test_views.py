@@ -155,6 +155,24 @@ def test_inbox_lists_by_section_without_personal_data(world):
     assert 'data-testid="needs"' not in html and 'data-testid="shared"' not in html
 
 
+def test_the_inbox_makes_the_same_number_of_queries_for_2_or_8_referrals(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    provider = client(world, "provider_b")
+    provider.get(reverse("referrals:inbox"))  # the first request also touches the session
+    counts = []
+    for number in range(8):
+        referral = send(world, hold=number < 3)
+        if number % 2:
+            provider.post(inbox_detail(referral), {"status": "declined", "reason": "other"})
+        if number in (1, 7):
+            with CaptureQueriesContext(connection) as captured:
+                provider.get(reverse("referrals:inbox"), HTTP_HX_REQUEST="true")
+            counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1] <= 12
+
+
 def test_inbox_poll_answers_the_list_alone(world):
     send(world)
     response = client(world, "provider_b").get(reverse("referrals:inbox"), HTTP_HX_REQUEST="true")
