@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,7 +30,9 @@ from lantern.directory.models import Service, ServiceStatus
 from lantern.matching.advocate import PERSON_FIELDS, AdvocateSearchForm
 from lantern.referrals import policy, selectors, services, states
 from lantern.referrals.forms import DeclineForm, IntakeForm, NoteForm, ReferralForm
-from lantern.referrals.models import DeclineReason, HoldState, Referral, Status
+from lantern.referrals.help_selectors import help_request_for_user, help_request_personal
+from lantern.referrals.help_services import HelpRequestNotOpen, help_request_link
+from lantern.referrals.models import DeclineReason, HelpRequest, HoldState, Referral, Status
 
 LIST_LIMIT = 100
 NEW_STATUSES = frozenset({Status.SENT})
@@ -362,6 +365,36 @@ def _prefill(request: HttpRequest) -> dict[str, Any]:
     return initial
 
 
+def _help_request(request: HttpRequest) -> HelpRequest | None:
+    """The survivor's help request this referral is made from (`?help_request=`), if any;
+    404 when the user may not act on it, as for any request they cannot see."""
+    raw = request.GET.get("help_request") or request.POST.get("help_request")
+    if not raw:
+        return None
+    return help_request_for_user(request.user, raw)
+
+
+# The survivor's answers (find-help field names) that mean the same on the referral form.
+_SURVIVOR_TO_FORM = {"help": "help_types", "age": "age", "gender": "gender", "children": "children"}
+
+
+def _prefill_from_help_request(user: Any, help_request: HelpRequest) -> dict[str, Any]:
+    """What the person told the find-help pages, where the referral form asks the same."""
+    needs = help_request_personal(user, help_request).needs
+    fields = AdvocateSearchForm.base_fields  # the referral form asks the person's needs alike
+    initial: dict[str, Any] = {}
+    for source, target in _SURVIVOR_TO_FORM.items():
+        value = needs.get(source)
+        if value in (None, "", []) or target not in fields:
+            continue
+        choices = {str(key) for key, _label in getattr(fields[target], "choices", [])}
+        values = value if isinstance(value, list) else [value]
+        if choices and not all(str(v) in choices for v in values):
+            continue  # "prefer not to say" and the like: leave the field empty
+        initial[target] = value
+    return initial
+
+
 def _confirmation(referral: Referral) -> str:
     hold = _hold(referral)
     if hold is not None and hold.state == HoldState.ACTIVE:
@@ -386,20 +419,33 @@ def referral_new(request: HttpRequest, service_id: Any) -> HttpResponse:
             pk__in=policy.referring_organization_ids(request.user)
         ).order_by("name")
     )
+    help_request = _help_request(request)
     status = 200
     if request.method == "POST":
         form = ReferralForm(request.POST, organizations=organizations)
         if form.is_valid():
             try:
-                referral = services.referral_create(
-                    actor=request.user,
-                    service_id=service.pk,
-                    needs=form.needs(),
-                    shared=form.shared(),
-                    consent=form.consent(),
-                    hold=bool(form.cleaned_data.get("hold")),
-                    organization_id=form.organization_id(),
-                )
+                with transaction.atomic():
+                    referral = services.referral_create(
+                        actor=request.user,
+                        service_id=service.pk,
+                        needs=form.needs(),
+                        shared=form.shared(),
+                        consent=form.consent(),
+                        hold=bool(form.cleaned_data.get("hold")),
+                        organization_id=(
+                            help_request.organization_id
+                            if help_request is not None
+                            else form.organization_id()
+                        ),
+                    )
+                    if help_request is not None:
+                        help_request_link(
+                            help_request=help_request, referral=referral, actor=request.user
+                        )
+            except HelpRequestNotOpen:
+                form.add_error(None, _("This request was already handled."))
+                status = 409
             except services.NoUnitOpen:
                 form.add_error(
                     "hold",
@@ -417,9 +463,12 @@ def referral_new(request: HttpRequest, service_id: Any) -> HttpResponse:
             status = 422
     else:
         initial = _prefill(request)
+        if help_request is not None:
+            initial.update(_prefill_from_help_request(request.user, help_request))
         initial["hold"] = availability["open_places"] > 0
         form = ReferralForm(initial=initial, organizations=organizations)
     context = {
+        "help_request": help_request,
         "hold_minutes": settings.LANTERN_REFERRAL_HOLD_MINUTES,
         "service": service,
         "availability": availability,
