@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import factory
 from django.test import Client
@@ -277,7 +278,7 @@ def build_world() -> World:
 def browser_log_in(page: Any, user: User, next_path: str) -> None:
     """Log in through the real pages in a Playwright page: password, then the TOTP code."""
     device = totp_device(user)
-    page.goto(f"/accounts/login/?next={next_path}")
+    page.goto(f"/accounts/login/?next={quote(next_path)}")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
