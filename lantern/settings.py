@@ -248,6 +248,8 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[LANTERN_TASKS]}}
 # coalition admins after ESCALATE minutes; an unanswered one expires after EXPIRE hours.
 # Personal items are purged RETENTION days after a referral reaches a final state.
 LANTERN_REFERRAL_HOLD_MINUTES = env_int("LANTERN_REFERRAL_HOLD_MINUTES", 90)
+# The receiving staff are told this long before a hold on an unanswered referral lapses.
+LANTERN_REFERRAL_HOLD_WARN_MINUTES = env_int("LANTERN_REFERRAL_HOLD_WARN_MINUTES", 15)
 LANTERN_REFERRAL_REMIND_MINUTES = env_int("LANTERN_REFERRAL_REMIND_MINUTES", 30)
 LANTERN_REFERRAL_ESCALATE_MINUTES = env_int("LANTERN_REFERRAL_ESCALATE_MINUTES", 120)
 LANTERN_REFERRAL_EXPIRE_HOURS = env_int("LANTERN_REFERRAL_EXPIRE_HOURS", 72)

@@ -148,6 +148,8 @@ class Hold(models.Model):
     expires_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=24, blank=True)
+    # When the receiving staff were told the hold is about to lapse unanswered.
+    warned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

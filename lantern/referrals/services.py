@@ -399,6 +399,7 @@ def referral_mark_viewed(*, referral: Referral, actor: Any, now: datetime | None
 @dataclass
 class TickReport:
     holds_released: int = 0
+    holds_warned: int = 0
     reminded: int = 0
     escalated: int = 0
     expired: int = 0
@@ -426,6 +427,29 @@ def referrals_tick(*, now: datetime | None = None) -> TickReport:
         ):
             _give_back(hold, reason="expired", now=now)
             report.holds_released += 1
+
+    warn_until = now + timedelta(minutes=settings.LANTERN_REFERRAL_HOLD_WARN_MINUTES)
+    with transaction.atomic():
+        for hold in _due(
+            Hold.objects.filter(
+                state=HoldState.ACTIVE,
+                expires_at__gt=now,
+                expires_at__lte=warn_until,
+                warned_at__isnull=True,
+                referral__status__in=states.UNANSWERED,
+            )
+            .select_related("referral__receiving_organization")
+            .order_by("id")
+        ):
+            hold.warned_at = now
+            hold.save(update_fields=["warned_at"])
+            notify_organization_staff(
+                organization=hold.referral.receiving_organization,
+                roles=[Role.PROVIDER_STAFF],
+                kind="hold_expiring",
+                link_path=_link("referrals:inbox-detail", hold.referral),
+            )
+            report.holds_warned += 1
 
     remind_before = now - timedelta(minutes=settings.LANTERN_REFERRAL_REMIND_MINUTES)
     with transaction.atomic():

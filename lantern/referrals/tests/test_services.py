@@ -374,3 +374,20 @@ def test_the_tick_command_prints_what_it_did(world, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["holds_released"] == 1
     assert available(world) == 3
+
+
+def test_the_provider_is_warned_once_before_an_unanswered_hold_lapses(
+    world, django_capture_on_commit_callbacks
+):
+    referral = send(world, hold=True)
+    answered = send(world, hold=True)
+    referral_transition(referral=answered, actor=world["provider_b"].user, status="waitlisted")
+    mail.outbox.clear()
+    start = timezone.now()
+    assert referrals_tick(now=start + timedelta(minutes=60)).holds_warned == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert referrals_tick(now=start + timedelta(minutes=76)).holds_warned == 1
+    assert referrals_tick(now=start + timedelta(minutes=80)).holds_warned == 0
+    warned = [m for m in mail.outbox if world["provider_b"].user.email in m.to]
+    assert len(warned) == 1 and "soon" in warned[0].subject
+    assert str(referral.pk) in warned[0].body
