@@ -284,3 +284,19 @@ def browser_log_in(page: Any, user: User, next_path: str) -> None:
     page.get_by_role("button", name="Log in").click()
     page.get_by_label("6-digit code").fill(totp_code(device))
     page.get_by_role("button", name="Continue").click()
+
+
+def axe_violations(page: Any) -> list[str]:
+    """Serious and critical axe-core findings on the page (axe-core comes from npm)."""
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    axe = Path(django_settings.PROJECT_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+    page.evaluate(axe.read_text())
+    found = page.evaluate(
+        "async () => (await axe.run(document)).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return list(found)

@@ -2,19 +2,14 @@
 the page budget. Every context fails the test on a request that leaves the live server."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from lantern.core.testing import build_world, make_listing
+from lantern.core.testing import axe_violations, build_world, make_listing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(django_settings.PROJECT_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 EXIT_PATH = "/static/lantern/lantern.css"  # stands in for the neutral outside site
 BEFORE_PATH = "/static/matching/help.css"  # stands in for the site visited before
 
@@ -39,43 +34,6 @@ def world():
 def exit_url(settings, live_server) -> str:
     settings.LANTERN_QUICK_EXIT_URL = live_server.url + EXIT_PATH
     return settings.LANTERN_QUICK_EXIT_URL
-
-
-@pytest.fixture
-def browse(chromium, live_server):
-    """Open a page in a fresh context (any options); on exit, fail on outside requests and
-    on console errors (a CSP violation is one)."""
-
-    @contextmanager
-    def open_page(**options) -> Iterator:
-        options.setdefault("locale", "en-US")
-        context = chromium.new_context(base_url=live_server.url, **options)
-        outside: list[str] = []
-        errors: list[str] = []
-
-        def guard(route):
-            url = route.request.url
-            if url.startswith(live_server.url) or url.startswith("data:"):
-                route.continue_()
-            else:
-                outside.append(url)
-                route.abort()
-
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        # A results refresh cut short by the form's own submit (hx-sync="closest form:abort")
-        # is expected; HTMX reports it on the console.
-        expected = {"htmx:sendAbort", "htmx:afterRequest"}
-        try:
-            yield page
-        finally:
-            context.close()
-        assert outside == [], f"requests left the machine: {outside}"
-        assert [e for e in errors if e not in expected] == [], f"console errors: {errors}"
-
-    return open_page
 
 
 def result_names(page) -> list[str]:
@@ -283,31 +241,21 @@ def test_without_javascript_the_flow_is_plain_forms(browse, world, exit_url):
         page.wait_for_url(exit_url)
 
 
-def _axe_violations(page) -> list[str]:
-    page.evaluate(AXE.read_text())
-    found = page.evaluate(
-        "async () => (await axe.run(document)).violations"
-        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
-    )
-    return list(found)
-
-
 def test_pages_have_no_serious_accessibility_violations(browse, world, exit_url):
     with browse() as page:
         page.goto("/")
-        assert _axe_violations(page) == []
+        assert axe_violations(page) == []
         page.get_by_label("ZIP code").fill("00000")
         page.get_by_role("button", name="Show help near me").click()
         page.get_by_text("ZIP code: We could not find that ZIP code.").first.wait_for()
-        assert _axe_violations(page) == []
+        assert axe_violations(page) == []
         page.get_by_label("ZIP code").fill("60601")
         page.get_by_role("button", name="Show help near me").click()
         page.get_by_role("button", name="Next").click()
         page.get_by_role("heading", name="A few more questions").wait_for()
-        assert _axe_violations(page) == []
+        assert axe_violations(page) == []
         page.goto("/help/safety/?lang=es")
-        assert _axe_violations(page) == []
+        assert axe_violations(page) == []
 
 
 @pytest.mark.parametrize("path", ["/", "/help/safety/"])

@@ -1,19 +1,13 @@
 """Real headless Chromium: a survivor asks an advocate for help with one place, with and
 without JavaScript, and the advocate sees the request with the number to text."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import pytest
-from django.conf import settings as django_settings
 
-from lantern.core.testing import browser_log_in, build_world
+from lantern.core.testing import axe_violations, browser_log_in, build_world
 from lantern.referrals.models import HelpRequest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(django_settings.PROJECT_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 NUMBER = "555-0142"
 
 
@@ -23,49 +17,6 @@ def world():
     world.org_a.takes_help_requests = True
     world.org_a.save(update_fields=["takes_help_requests"])
     return world
-
-
-@pytest.fixture
-def browse(chromium, live_server):
-    """A fresh context; on exit, fail on requests that leave the live server and on console
-    errors (a CSP violation is one)."""
-
-    @contextmanager
-    def open_page(**options) -> Iterator:
-        context = chromium.new_context(base_url=live_server.url, locale="en-US", **options)
-        outside: list[str] = []
-        errors: list[str] = []
-
-        def guard(route):
-            url = route.request.url
-            if url.startswith(live_server.url) or url.startswith("data:"):
-                route.continue_()
-            else:
-                outside.append(url)
-                route.abort()
-
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        try:
-            yield page
-        finally:
-            context.close()
-        assert outside == [], f"requests left the machine: {outside}"
-        assert errors == [], f"console errors: {errors}"
-
-    return open_page
-
-
-def _axe_violations(page) -> list[str]:
-    page.evaluate(AXE.read_text())
-    found = page.evaluate(
-        "async () => (await axe.run(document)).violations"
-        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
-    )
-    return list(found)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
@@ -86,7 +37,7 @@ def test_a_survivor_asks_an_advocate_and_the_advocate_sees_the_number(browse, wo
         page.get_by_role("heading", name="Ask an advocate to help you").wait_for()
         assert page.get_by_text(f"You asked about: {place}").is_visible()
         if javascript:
-            assert _axe_violations(page) == []
+            assert axe_violations(page) == []
         # Sending without the consent asks for it, and keeps what was typed.
         page.get_by_label("Send me a text").check()
         page.get_by_label("Phone number, for a text or a call").fill(NUMBER)
@@ -107,7 +58,7 @@ def test_a_survivor_asks_an_advocate_and_the_advocate_sees_the_number(browse, wo
         assert "?" not in page.url and NUMBER not in page.url
         if javascript:
             assert page.evaluate("history.length") == entries
-            assert _axe_violations(page) == []
+            assert axe_violations(page) == []
 
     with browse() as page:
         browser_log_in(page, world["advocate_a"].user, "/desk/requests/")

@@ -3,29 +3,14 @@ the provider opens the referral, sees the name and accepts; the advocate sees it
 No request leaves the server, no console error (a CSP violation is one), no serious
 accessibility violation on the pages on the way."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from lantern.core.testing import browser_log_in, build_world
+from lantern.core.testing import axe_violations, browser_log_in, build_world
 from lantern.referrals.models import Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Path(django_settings.PROJECT_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _axe_violations(page) -> list[str]:
-    page.evaluate(AXE.read_text())
-    found = page.evaluate(
-        "async () => (await axe.run(document)).violations"
-        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
-    )
-    return list(found)
 
 
 def _watch_console(page, errors: list[str]) -> None:
@@ -57,13 +42,13 @@ def test_hold_refer_accept_round_trip(page, chromium, live_server):
     expect(page.get_by_label("Age", exact=True)).to_have_value("31")
     expect(page.get_by_role("textbox", name="Languages")).to_have_value("es")
     expect(page.get_by_label("Hold one place for 90 minutes")).to_be_checked()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
     page.get_by_label("Some details, chosen below").check()
     page.get_by_label("First name or a name they choose").fill("Rosa")
     page.get_by_label("Spoken, and recorded by the advocate").check()
     page.get_by_label("I confirm the person understood and agreed").check()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("button", name="Send referral").click()
 
     referral = Referral.objects.get()
@@ -74,7 +59,7 @@ def test_hold_refer_accept_round_trip(page, chromium, live_server):
     sent = page.locator(f'[data-code="{referral.code}"]')
     expect(sent.get_by_test_id("hold")).to_contain_text("Place held until")
     expect(sent.get_by_test_id("status")).to_have_text("Sent")
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
     # The provider, in a browser of their own, opens the inbox and accepts.
     context = chromium.new_context(base_url=live_server.url, locale="en-US")
@@ -85,10 +70,10 @@ def test_hold_refer_accept_round_trip(page, chromium, live_server):
         browser_log_in(provider, world["provider_b"].user, "/desk/inbox/")
         expect(provider.get_by_role("heading", name="Referrals received")).to_be_visible()
         assert "Rosa" not in provider.content()
-        assert _axe_violations(provider) == []
+        assert axe_violations(provider) == []
         provider.get_by_role("link", name=referral.code).click()
         expect(provider.get_by_test_id("shared")).to_contain_text("Rosa")
-        assert _axe_violations(provider) == []
+        assert axe_violations(provider) == []
         provider.get_by_role("button", name="Accept").click()
         expect(provider.get_by_test_id("message")).to_contain_text("is now: Accepted")
         expect(provider.get_by_test_id("summary").get_by_test_id("status")).to_have_text("Accepted")
