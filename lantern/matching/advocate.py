@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from lantern.core import postcodes
-from lantern.matching import engine, policy
+from lantern.matching import engine, labels, policy
 from lantern.matching.services import MAX_LIMIT, MatchItem, find_help
 from lantern.matching.survivor import result_card
 from lantern.referrals import policy as referral_policy
@@ -54,10 +54,8 @@ PERSON_FIELDS = (
 )
 
 
-def _choices(codes: Any, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    return [
-        (code, (names or {}).get(code, code.replace("-", " ").replace("_", " "))) for code in codes
-    ]
+def _choices(codes: Any, names: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(code, names[code]) for code in codes]
 
 
 class AdvocateSearchForm(forms.Form):
@@ -74,14 +72,14 @@ class AdvocateSearchForm(forms.Form):
     )
     help_types = forms.MultipleChoiceField(
         label=_("Help needed"),
-        choices=_choices(engine.HELP_TYPES),
+        choices=_choices(engine.HELP_TYPES, labels.HELP_TYPE_LABELS),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     age = forms.IntegerField(label=_("Age"), min_value=0, max_value=130, required=False)
     gender = forms.ChoiceField(
         label=_("Gender"),
-        choices=[("", _("Not stated")), *_choices(engine.GENDERS)],
+        choices=[("", _("Not stated")), *_choices(engine.GENDERS, labels.GENDER_LABELS)],
         required=False,
     )
     children = forms.IntegerField(
@@ -90,7 +88,7 @@ class AdvocateSearchForm(forms.Form):
     pets = forms.ChoiceField(label=_("Pets"), choices=YES_NO, required=False)
     trafficking_types = forms.MultipleChoiceField(
         label=_("Trafficking type"),
-        choices=_choices(engine.TRAFFICKING_TYPES),
+        choices=_choices(engine.TRAFFICKING_TYPES, labels.TRAFFICKING_LABELS),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -109,7 +107,7 @@ class AdvocateSearchForm(forms.Form):
     only_open = forms.BooleanField(label=_("Only places open now"), required=False)
     preferences = forms.MultipleChoiceField(
         label=_("Preferences (rank only)"),
-        choices=list(engine.PREFERENCE_TAGS.items()),
+        choices=list(labels.PREFERENCE_LABELS.items()),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from lantern.core.api_errors import FieldError
 from lantern.directory.profile import SERVICE_TYPES
+from lantern.matching.labels import HELP_TYPE_LABELS
 from lantern.referrals import metrics, policy
 
 
@@ -51,6 +52,8 @@ def _present(group: metrics.GroupStats) -> metrics.GroupStats:
     durations = group.durations
     if group.key in SPECIAL_LABELS:
         group.label = str(SPECIAL_LABELS[group.key])
+    elif group.key in HELP_TYPE_LABELS:
+        group.label = str(HELP_TYPE_LABELS[group.key])
     group.display = {
         "acceptance": rate_text(group.rates["acceptance"]),
         "decline": rate_text(group.rates["decline"]),
@@ -82,7 +85,7 @@ class MetricsForm(forms.Form):
         service_type = cast(forms.ChoiceField, self.fields["service_type"])
         service_type.choices = [
             everything,
-            *((term.code, term.name) for term in SERVICE_TYPES),
+            *((term.code, HELP_TYPE_LABELS.get(term.code, term.name)) for term in SERVICE_TYPES),
         ]
         organization = cast(forms.ChoiceField, self.fields["organization_id"])
         organization.choices = [everything, *metrics.organizations_choices()]
