@@ -68,15 +68,21 @@ def chromium():
 
 
 # HTMX reports a results refresh cut short by the form's own submit
-# (hx-sync="closest form:abort") on the console; that is expected, not an error.
+# (hx-sync="closest form:abort") on the console; that is expected, not an error. Chromium
+# asks for /favicon.ico by itself, which the site does not serve.
 EXPECTED_CONSOLE = {"htmx:sendAbort", "htmx:afterRequest"}
 
 
+def _console_error(message) -> str | None:
+    if message.type != "error" or message.location.get("url", "").endswith("/favicon.ico"):
+        return None
+    return message.text
+
+
 @contextmanager
-def guarded_page(chromium, live_server, *, console_errors_fail: bool = True, **options):
+def guarded_page(chromium, live_server, **options):
     """A page in a fresh context that fails the test on any request leaving this machine
-    (no third parties, ever) and, unless told not to, on console errors (a CSP violation
-    is one)."""
+    (no third parties, ever) and on console errors (a CSP violation is one)."""
     options.setdefault("locale", "en-US")
     context = chromium.new_context(base_url=live_server.url, **options)
     outside: list[str] = []
@@ -93,7 +99,7 @@ def guarded_page(chromium, live_server, *, console_errors_fail: bool = True, **o
     context.route("**/*", guard)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: (text := _console_error(m)) and errors.append(text))
     try:
         yield page
     finally:
@@ -101,15 +107,13 @@ def guarded_page(chromium, live_server, *, console_errors_fail: bool = True, **o
     if outside:
         pytest.fail(f"requests left the machine: {outside}")
     unexpected = [e for e in errors if e not in EXPECTED_CONSOLE]
-    if unexpected and console_errors_fail:
+    if unexpected:
         pytest.fail(f"console errors: {unexpected}")
 
 
 @pytest.fixture
 def page(chromium, live_server):
-    # Console errors do not fail these (yet): the advocate map page logs a style-src CSP
-    # refusal that is still to be traced (see docs/threat-model.md, known gaps).
-    with guarded_page(chromium, live_server, console_errors_fail=False) as opened:
+    with guarded_page(chromium, live_server) as opened:
         yield opened
 
 
