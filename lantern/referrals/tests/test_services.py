@@ -351,14 +351,16 @@ def test_the_purge_empties_personal_items_and_keeps_the_timeline(world):
 
 
 def test_personal_fields_are_encrypted_at_rest(world):
-    from django.db import connection
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
 
     referral = send(world, shared=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "select needs, shared from referrals_referral where id = %s", [str(referral.pk)]
-        )
-        needs, shared = cursor.fetchone()
+    needs, shared = (
+        Referral.objects.filter(pk=referral.pk)
+        .annotate(raw_needs=Cast("needs", TextField()), raw_shared=Cast("shared", TextField()))
+        .values_list("raw_needs", "raw_shared")
+        .get()
+    )
     assert needs.startswith("enc1:") and shared.startswith("enc1:")
     assert "Rosa" not in shared
 
