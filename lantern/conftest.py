@@ -99,7 +99,13 @@ def guarded_page(chromium, live_server, **options):
     context.route("**/*", guard)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.on("console", lambda m: (text := _console_error(m)) and errors.append(text))
+
+    def on_console(message) -> None:
+        text = _console_error(message)
+        if text is not None:
+            errors.append(text)
+
+    page.on("console", on_console)
     try:
         yield page
     finally:

@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -50,7 +51,7 @@ def help_request_for_user(user: Any, help_request_id: Any) -> HelpRequest:
     """The help request if `user` may see it; Http404 alike for missing and not allowed."""
     try:
         return help_requests_visible_to(user).select_related("consent").get(pk=help_request_id)
-    except (HelpRequest.DoesNotExist, ValueError, TypeError) as exc:
+    except (HelpRequest.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from lantern.matching.survivor_forms import NeedsForm
@@ -48,6 +49,7 @@ def needs_rows(needs: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+@never_cache
 @login_required
 @require_safe
 def request_list(request: HttpRequest) -> HttpResponse:
@@ -57,6 +59,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/help_list.html", {"items": items})
 
 
+@never_cache
 @login_required
 @require_safe
 def request_detail(request: HttpRequest, help_request_id: Any) -> HttpResponse:

@@ -13,7 +13,8 @@ minutes from `created`, p50 and p90 by linear interpolation (PostgreSQL's
 `percentile_cont`).
 
 Small cells: a group of fewer than `MIN_CELL` referrals shows its counts but not its
-durations (`suppressed: true`), since with a handful of referrals a duration can point at
+durations (`suppressed: true`), and any duration resting on fewer than `MIN_CELL`
+referrals (say 5 sent, 1 accepted) is left out too, since with a handful a duration can point at
 one person's case.
 
 On PostgreSQL the aggregates are one SQL statement (grouping sets and `percentile_cont`),
@@ -458,6 +459,17 @@ def _rows_python(base: QuerySet[Referral], regions: dict[Any, str]) -> list[tupl
 # --- assembling -------------------------------------------------------------------------
 
 
+# Each duration is a percentile over the referrals that reached its step, so it is
+# suppressed by the count behind it, not by the group's size: 5 sent and 1 accepted must
+# not show that one person's time to acceptance.
+DURATION_BASIS = {
+    "first_view": "viewed",
+    "first_response": "responded",
+    "acceptance": "accepted",
+    "intake": "intake_completed",
+}
+
+
 def _stats(key: str, label: str, raw: _Raw) -> GroupStats:
     counts = raw.counts
     responded = counts["responded"]
@@ -465,8 +477,9 @@ def _stats(key: str, label: str, raw: _Raw) -> GroupStats:
     durations: dict[str, dict[str, float | None]] = {}
     for duration in DURATIONS:
         found = raw.durations.get(duration, {})
+        hidden = suppressed or counts[DURATION_BASIS[duration]] < MIN_CELL
         durations[duration] = {
-            cut: None if suppressed or (value := found.get(cut)) is None else round(value, 2)
+            cut: None if hidden or (value := found.get(cut)) is None else round(value, 2)
             for cut in PERCENTILES
         }
     return GroupStats(

@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -26,7 +27,7 @@ def referral_for_user(user: Any, referral_id: Any) -> Referral:
     """The referral if `user` may see it; Http404 alike for missing and not allowed."""
     try:
         return referrals_visible_to(user).get(pk=referral_id)
-    except (Referral.DoesNotExist, ValueError, TypeError) as exc:
+    except (Referral.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 

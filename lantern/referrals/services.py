@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Least
 from django.http import Http404
 from django.urls import reverse
@@ -295,6 +295,10 @@ def _apply(
             hold.save(update_fields=["state", "ended_at", "end_reason"])
         elif target in states.RELEASES_HOLD:
             _give_back(hold, reason=target, now=now)
+    elif hold is not None and hold.state == HoldState.KEPT and target in states.RETURNS_KEPT:
+        # The place was kept for the person, who did not come (or the referral was
+        # withdrawn after acceptance): it is open again.
+        _give_back(hold, reason=target, now=now)
 
     ReferralEvent.objects.create(
         referral=referral,
@@ -525,7 +529,8 @@ def referrals_tick(*, now: datetime | None = None) -> TickReport:
 
 @transaction.atomic
 def referrals_purge(*, now: datetime | None = None) -> int:
-    """Empty the personal items of referrals closed longer than the retention window.
+    """Empty the personal items of referrals closed longer than the retention window, and
+    the shared items of any referral whose consent ended longer ago than that.
 
     Timestamps, service, status and reason codes stay for the metrics; needs, shared
     items and notes go. The consent record itself holds no personal data and stays as
@@ -533,6 +538,22 @@ def referrals_purge(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.LANTERN_REFERRAL_RETENTION_DAYS)
+    # Shared items outlive neither their consent nor the retention window after it, even
+    # on a referral that stays open (a long waitlist, an intake never recorded).
+    lapsed = Q(consent__expires_at__lte=cutoff) | Q(consent__revoked_at__lte=cutoff)
+    lapsed_ids = list(
+        _due(Referral.objects.filter(lapsed).exclude(shared="")).values_list("pk", flat=True)
+    )
+    if lapsed_ids:
+        Referral.objects.filter(pk__in=lapsed_ids).update(shared="")
+        audit_record(
+            actor=None,
+            actor_label="system",
+            action="referral.purge_shared",
+            object_type="referral",
+            object_id="batch",
+            detail={"count": len(lapsed_ids), "ids": [str(pk) for pk in lapsed_ids]},
+        )
     due = list(
         _due(Referral.objects.filter(closed_at__lte=cutoff, purged_at__isnull=True)).values_list(
             "pk", flat=True

@@ -55,6 +55,8 @@ RESPONSES = frozenset({Status.ACCEPTED, Status.DECLINED, Status.WAITLISTED})
 RELEASES_HOLD = frozenset(
     {Status.DECLINED, Status.WAITLISTED, Status.WITHDRAWN, Status.EXPIRED, Status.NO_SHOW}
 )
+# A place kept on acceptance goes back when the person does not come after all.
+RETURNS_KEPT = frozenset({Status.NO_SHOW, Status.WITHDRAWN})
 # Still waiting for the provider's first answer: these expire and escalate.
 UNANSWERED = frozenset({Status.SENT, Status.VIEWED})
 

@@ -76,7 +76,8 @@ def march(**extra) -> MetricsFilters:
     return MetricsFilters(period=MARCH, **extra)
 
 
-def test_counts_rates_reasons_and_percentiles_are_exact(world):
+def test_counts_rates_reasons_and_percentiles_are_exact(world, monkeypatch):
+    monkeypatch.setattr(metrics, "MIN_CELL", 2)  # two accepted, two intakes: shown here
     seed_b(world)
     result = referral_metrics(march())
     s = result.summary
@@ -105,6 +106,19 @@ def test_counts_rates_reasons_and_percentiles_are_exact(world):
         ("not_eligible", 1),
     ]
     assert result.decline_reasons[0].label == "No place open"
+
+
+def test_a_time_resting_on_fewer_than_five_referrals_is_hidden(world):
+    """7 sent and 5 answered, but only 2 accepted and 2 intakes: the group is large enough,
+    yet its acceptance and intake times would describe two people, so they are left out."""
+    seed_b(world)
+    for in_python in (True, False):
+        s = referral_metrics(march(), in_python=in_python).summary
+        assert s.suppressed is False
+        assert s.durations["first_view"] == {"p50": 30.0, "p90": 76.0}
+        assert s.durations["first_response"] == {"p50": 60.0, "p90": 92.0}
+        assert s.durations["acceptance"] == {"p50": None, "p90": None}
+        assert s.durations["intake"] == {"p50": None, "p90": None}
 
 
 def test_python_and_postgresql_give_the_same_figures(world):
@@ -317,7 +331,8 @@ def test_api_query_count_does_not_grow_with_referrals(world):
 
 
 @pytest.mark.parametrize("persona", ["coalition_admin", "analyst"])
-def test_dashboard_shows_tiles_and_tables(world, persona):
+def test_dashboard_shows_tiles_and_tables(world, persona, monkeypatch):
+    monkeypatch.setattr(metrics, "MIN_CELL", 2)
     seed_b(world)
     response = world[persona].client().get(PAGE, {"start": "2026-03-01", "end": "2026-04-01"})
     assert response.status_code == 200

@@ -343,11 +343,12 @@ def test_the_purge_empties_personal_items_and_keeps_the_timeline(world):
     assert referral.purged_at is not None
     assert referral.decline_reason == "not_eligible" and referral.responded_at is not None
     assert personal_view(world["advocate_a"].user, referral).shared == {}
-    # An open referral is never purged, however old.
+    # An open referral is never purged, however old (only its shared items go once their
+    # consent has ended, see the next tests).
     open_one = send(world, shared=True)
     assert referrals_purge(now=timezone.now() + timedelta(days=400)) == 0
     open_one.refresh_from_db()
-    assert open_one.shared
+    assert open_one.needs and open_one.purged_at is None
 
 
 def test_personal_fields_are_encrypted_at_rest(world):
@@ -393,3 +394,43 @@ def test_the_provider_is_warned_once_before_an_unanswered_hold_lapses(
     warned = [m for m in mail.outbox if world["provider_b"].user.email in m.to]
     assert len(warned) == 1 and "soon" in warned[0].subject
     assert str(referral.pk) in warned[0].body
+
+
+@pytest.mark.parametrize(("last", "returned"), [("no_show", True), ("intake_completed", False)])
+def test_a_kept_place_returns_when_the_person_does_not_come(world, last, returned):
+    referral = send(world, hold=True)
+    provider = world["provider_b"].user
+    referral_transition(referral=referral, actor=provider, status="accepted")
+    assert available(world) == 2
+    referral_transition(
+        referral=referral,
+        actor=provider,
+        status="intake_scheduled",
+        intake_at=timezone.now() + timedelta(days=1),
+    )
+    referral_transition(referral=referral, actor=provider, status=last)
+    assert available(world) == (3 if returned else 2)
+    referral.refresh_from_db()
+    assert referral.hold.state == (HoldState.RELEASED if returned else HoldState.KEPT)
+
+
+def test_withdrawing_after_acceptance_returns_the_kept_place(world):
+    referral = send(world, hold=True)
+    referral_transition(referral=referral, actor=world["provider_b"].user, status="accepted")
+    referral_transition(referral=referral, actor=world["advocate_a"].user, status="withdrawn")
+    assert available(world) == 3
+
+
+@override_settings(LANTERN_REFERRAL_RETENTION_DAYS=30)
+def test_shared_items_go_when_consent_ended_long_enough_ago_even_if_open(world):
+    referral = send(world, shared=True)
+    referral_transition(referral=referral, actor=world["provider_b"].user, status="waitlisted")
+    consent_revoke(consent=referral.consent, actor=world["advocate_a"].user)
+    assert referrals_purge(now=timezone.now() + timedelta(days=29)) == 0
+    referral.refresh_from_db()
+    assert referral.shared
+    referrals_purge(now=timezone.now() + timedelta(days=31))
+    referral.refresh_from_db()
+    assert referral.shared == "" and referral.status == Status.WAITLISTED
+    assert referral.needs  # the referral is still open: its needs stay
+    assert AuditEvent.objects.filter(action="referral.purge_shared").exists()

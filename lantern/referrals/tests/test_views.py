@@ -136,6 +136,23 @@ def test_pages_with_personal_data_are_never_cached(world):
         assert "no-store" in response["Cache-Control"], url
 
 
+def test_help_request_pages_are_never_cached(world):
+    help_request = _help_request(world)
+    for url in (
+        reverse("help_requests:list"),
+        reverse("help_requests:detail", args=[help_request.pk]),
+    ):
+        response = client(world, "advocate_a").get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
+
+
+def test_a_help_request_id_that_is_not_a_uuid_is_not_found(world):
+    _help_request(world)
+    response = client(world, "advocate_a").get(new_url(world, "help_request=junk"))
+    assert response.status_code == 404
+
+
 # --- Inbox ------------------------------------------------------------------------------
 
 
