@@ -149,13 +149,18 @@ def reauth(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/reauth.html", {"form": form, "next": next_url})
 
 
+def recently_reauthenticated(request: HttpRequest) -> bool:
+    """Whether this session entered its password and code in the last few minutes."""
+    stamp = request.session.get(REAUTH_SESSION_KEY, 0)
+    return time.time() - stamp <= settings.LANTERN_REAUTH_SECONDS
+
+
 def reauth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Views behind this need a password and code entered in the last few minutes."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        stamp = request.session.get(REAUTH_SESSION_KEY, 0)
-        if time.time() - stamp > settings.LANTERN_REAUTH_SECONDS:
+        if not recently_reauthenticated(request):
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('accounts:reauth')}?{query}")
         return view(request, *args, **kwargs)

@@ -9,8 +9,11 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Body, Router
+from ninja.responses import Status as Answer
 
+from lantern.accounts.views import recently_reauthenticated
 from lantern.consent import selectors
 from lantern.consent.schemas import ConsentOut, RevokeIn, field_error_from
 from lantern.consent.services import consent_revoke
@@ -34,7 +37,8 @@ def get_consent(request: HttpRequest, consent_id: UUID) -> Any:
 
 @router.post(
     "/consents/{consent_id}/revoke",
-    # 400: a body that is not JSON; 403: a session caller without a CSRF token.
+    # 400: a body that is not JSON; 403: a session caller without a CSRF token, or one
+    # that has not confirmed its password in the last few minutes.
     response={200: ConsentOut, 400: Error, 401: Error, 403: Error, 404: Error, 422: Error},
     auth=write_auth,
     summary="Withdraw a consent (advocates and coalition admins of the recording "
@@ -45,6 +49,12 @@ def revoke_consent(
 ) -> Any:
     user = api_user(request)
     consent = selectors.consent_for_revoke(user, consent_id)
+    # A browser session confirms the password first (CONVENTIONS 10), so an unlocked
+    # screen cannot withdraw what a person agreed to share; tokens are issued per person.
+    if not request.headers.get("Authorization") and not recently_reauthenticated(request):
+        return Answer(
+            403, {"detail": "Confirm it is you first.", "reauth": reverse("accounts:reauth")}
+        )
     reason = (payload.reason if payload is not None else None) or ""
     try:
         consent = consent_revoke(consent=consent, actor=user, reason=reason)

@@ -1,4 +1,5 @@
 import json
+import time
 import uuid
 from datetime import timedelta
 
@@ -6,6 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from lantern.accounts.views import REAUTH_SESSION_KEY
 from lantern.audit.models import AuditEvent
 from lantern.consent.tests.factories import ConsentFactory
 from lantern.core.testing import PERSONAS
@@ -165,7 +167,7 @@ def test_revoke_refuses_bad_bodies_naming_the_field(world, consent, body, field)
     assert consent.revoked_at is None
 
 
-def test_session_revoke_needs_csrf(world, consent):
+def test_session_revoke_needs_csrf_and_a_recent_password(world, consent):
     client = world["advocate_a"].client()
     response = _revoke(client, consent.pk, {}, {})
     assert response.status_code == 403
@@ -173,6 +175,14 @@ def test_session_revoke_needs_csrf(world, consent):
     assert consent.revoked_at is None
     client.get("/staff/")  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
+    # With the CSRF token but without a recent password confirmation: refused.
+    response = _revoke(client, consent.pk, {"HTTP_X_CSRFTOKEN": token}, {})
+    assert response.status_code == 403 and response.json()["reauth"] == "/accounts/reauth/"
+    consent.refresh_from_db()
+    assert consent.revoked_at is None
+    session = client.session
+    session[REAUTH_SESSION_KEY] = int(time.time())
+    session.save()
     response = _revoke(client, consent.pk, {"HTTP_X_CSRFTOKEN": token}, {})
     assert response.status_code == 200, response.content
     consent.refresh_from_db()
