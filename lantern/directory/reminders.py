@@ -21,13 +21,15 @@ and nothing about the people served. Each link is a signed one-tap link for that
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -64,6 +66,30 @@ class RemindReport:
     sms: int
     failures: int
     dry_run: bool
+    skipped: bool = False  # another run was already sending
+
+
+# Any fixed number: the advisory lock that lets one `capacity remind` run at a time.
+REMIND_LOCK_KEY = 0x4C414E52  # "LANR"
+
+
+@contextmanager
+def _only_run() -> Iterator[bool]:
+    """True when this is the only reminder run (PostgreSQL advisory lock, held for the
+    session); two runs at once (an overlapping cron, two hosts) would both send. Elsewhere
+    (SQLite, one process) always True."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REMIND_LOCK_KEY])
+        got = bool(cursor.fetchone()[0])
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [REMIND_LOCK_KEY])
 
 
 @dataclass
@@ -164,8 +190,18 @@ def _send_to(user: User, items: list[_Item]) -> tuple[bool, bool, int]:
 
 
 def capacity_remind(*, now: datetime | None = None, dry_run: bool = False) -> RemindReport:
-    """Remind provider staff of their out-of-date capacities; see the module docstring."""
-    now = now or timezone.now()
+    """Remind provider staff of their out-of-date capacities; see the module docstring.
+    A run that finds another one under way sends nothing (`skipped`)."""
+    if dry_run:
+        return _remind(now=now or timezone.now(), dry_run=True)
+    with _only_run() as alone:
+        if not alone:
+            logger.info("capacity remind: another run is under way; nothing sent")
+            return RemindReport(0, 0, 0, 0, 0, 0, 0, dry_run=False, skipped=True)
+        return _remind(now=now or timezone.now(), dry_run=False)
+
+
+def _remind(*, now: datetime, dry_run: bool) -> RemindReport:
     due = capacities_due(now=now)
     org_ids = {item.capacity.service.organization_id for item in due}
     staff = _staff_by_organization(org_ids)

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -17,7 +18,7 @@ from lantern.audit.models import AuditEvent
 from lantern.core.testing import CapacityFactory, ServiceFactory, UserFactory
 from lantern.directory import reminders
 from lantern.directory.models import CapacityReminder, ServiceCapacity, ServiceStatus
-from lantern.directory.reminders import capacity_remind
+from lantern.directory.reminders import REMIND_LOCK_KEY, capacity_remind
 from lantern.notify.sms import MemorySmsBackend
 
 pytestmark = pytest.mark.django_db
@@ -287,3 +288,21 @@ def test_command_sends(world, aging):
     call_command("capacity", "remind", stdout=out)
     assert "sent 1 emails and 0 SMS to 1 people" in out.getvalue()
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="an advisory lock is PostgreSQL's")
+def test_a_run_while_another_is_sending_sends_nothing(world, aging):
+    """Another process (its own connection) holds the reminder lock: this run sends
+    nothing; once that run is over, the next one sends."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    other = psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"})
+    try:
+        other.execute("SELECT pg_advisory_lock(%s)", [REMIND_LOCK_KEY])
+        report = capacity_remind()
+        assert report.skipped and report.emails == 0 and mail.outbox == []
+        other.execute("SELECT pg_advisory_unlock(%s)", [REMIND_LOCK_KEY])
+    finally:
+        other.close()
+    assert capacity_remind().emails == 1

@@ -19,6 +19,9 @@ class Command(SubcommandCommand):
 
     def handle_remind(self, *, dry_run: bool, **_: Any) -> None:
         report = capacity_remind(dry_run=dry_run)
+        if report.skipped:
+            self.stdout.write("another reminder run is under way; nothing sent")
+            return
         verb = "would send" if report.dry_run else "sent"
         self.stdout.write(
             f"{report.due} capacities due ({report.unreachable} without provider staff); "
