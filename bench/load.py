@@ -49,6 +49,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# bench/directory.py (this folder is on sys.path when a benchmark runs as a script): the one
+# copy of the database helpers every benchmark uses.
+import directory as directory_bench
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lantern_load"
 REDIS_URL = "redis://127.0.0.1:6379/5"
@@ -357,26 +361,12 @@ def _as_outcome(text: str) -> int | str:
 # --- database -----------------------------------------------------------------------------
 
 
-def _directory_bench() -> Any:
-    """bench/directory.py, for its database helpers (one copy of them for every benchmark)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "bench_directory", PROJECT_DIR / "bench" / "directory.py"
-    )
-    if spec is None or spec.loader is None:
-        raise SystemExit("bench/directory.py not found")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _admin_conninfo(url: str) -> tuple[dict[str, Any], str]:
-    return _directory_bench()._admin_conninfo(url)
+    return directory_bench._admin_conninfo(url)
 
 
 def ensure_database(url: str, *, recreate: bool = False) -> None:
-    _directory_bench().ensure_database(url, recreate=recreate)
+    directory_bench.ensure_database(url, recreate=recreate)
 
 
 def analyze(url: str) -> None:

@@ -15,7 +15,6 @@ once untimed before the timed pass (warm document cache). Progress goes to stder
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import random
@@ -23,25 +22,18 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-BENCH_DIR = Path(__file__).resolve().parent
+# bench/directory.py (this folder is on sys.path when a benchmark runs as a script): the one
+# copy of the database helpers every benchmark uses.
+import directory as directory_bench
+
 DATABASES = {
     10_000: "postgres://postgres@127.0.0.1:5432/lantern_bench",
     100_000: "postgres://postgres@127.0.0.1:5432/lantern_bench_100k",
 }
 HELP = ["emergency-shelter", "residential-program", "legal", "medical", "mental-health"]
 FAMILIES = ("survivor_nearby", "advocate_filters", "ranked_no_limit", "no_location")
-
-
-def _directory_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_directory", BENCH_DIR / "directory.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit("bench/directory.py not found")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def log(message: str) -> None:
@@ -105,8 +97,7 @@ def measure(services: int, requests: int, seed: int) -> list[dict[str, Any]]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    directory = _directory_bench()
-    points = directory.sample_points(seed)
+    points = directory_bench.sample_points(seed)
     client = Client()
     work = profiles(points, requests, seed)
 
@@ -177,15 +168,14 @@ def run_size(args: argparse.Namespace) -> int:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lantern.settings")
     os.environ.setdefault("DEBUG", "false")
-    directory = _directory_bench()
-    directory.ensure_database(url)
+    directory_bench.ensure_database(url)
     import django
 
     django.setup()
     from django.conf import settings
     from django.test.utils import override_settings
 
-    if directory.prepare(url, services, args.seed):
+    if directory_bench.prepare(url, services, args.seed):
         # Seeding left a large heap behind: measure in a fresh process.
         return subprocess.run([sys.executable, *sys.argv], check=False).returncode
     limits = dict.fromkeys(settings.LANTERN_RATE_LIMITS, "1000000/m")

@@ -28,7 +28,6 @@ progress goes to stderr.
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import random
@@ -37,25 +36,18 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-BENCH_DIR = Path(__file__).resolve().parent
+# bench/directory.py (this folder is on sys.path when a benchmark runs as a script): the one
+# copy of the database helpers every benchmark uses.
+import directory as directory_bench
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lantern_bench_referrals"
 ADVOCATE_ORG = "Bench Advocates"
 PROVIDER_EMAIL = "bench-provider-{}@bench.lantern.test"
 ADVOCATE_EMAIL = "bench-advocate-{}@bench.lantern.test"
 HOT_SERVICES = 5
 METRICS_YEAR = 2020  # the synthetic metrics referrals live in this year only
-
-
-def _directory_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_directory", BENCH_DIR / "directory.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit("bench/directory.py not found")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def log(message: str) -> None:
@@ -371,8 +363,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("DEBUG", "false")
     os.environ["LANTERN_TASKS"] = "immediate"
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
-    directory = _directory_bench()
-    directory.ensure_database(url)
+    directory_bench.ensure_database(url)
     import django
 
     django.setup()
@@ -383,7 +374,7 @@ def run(args: argparse.Namespace) -> int:
     from lantern.accounts.models import ApiToken
     from lantern.accounts.services import token_create
 
-    directory.prepare(url, args.services, args.seed)
+    directory_bench.prepare(url, args.services, args.seed)
     advocates = seed_people(max(args.clients))
     if args.metrics_referrals:
         seed_metrics_referrals(args.metrics_referrals, args.seed)
@@ -391,7 +382,7 @@ def run(args: argparse.Namespace) -> int:
     log(f"{len(services[0]) + len(services[1])} services take referrals with a hold")
     issued = [token_create(user=user, name="bench") for user in advocates]
     tokens = [token.secret for token in issued]
-    directory.check_load("before", busy=0.7)
+    directory_bench.check_load("before", busy=0.7)
     results: list[dict[str, Any]] = []
     limits = dict.fromkeys(settings.LANTERN_RATE_LIMITS, "1000000/m")
     try:
@@ -413,7 +404,7 @@ def run(args: argparse.Namespace) -> int:
                 results.extend(metrics_timing(args.metrics_runs))
     finally:
         ApiToken.objects.filter(pk__in=[t.token.pk for t in issued]).update(revoked=timezone.now())
-    directory.check_load("after", busy=0.7)
+    directory_bench.check_load("after", busy=0.7)
     print(json.dumps(results, indent=2))
     return 1 if any(r.get("errors") or r.get("not_handed") for r in results) else 0
 

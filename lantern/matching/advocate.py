@@ -166,6 +166,29 @@ class AdvocateSearchForm(forms.Form):
         )
 
 
+def person_initial(needs: engine.Needs) -> dict[str, Any]:
+    """The form's PERSON_FIELDS for a needs profile, the inverse of `needs()` for them:
+    what a survivor told the find-help pages, prefilled where an advocate asks the same."""
+
+    def yes_no(value: bool | None) -> str:
+        return "" if value is None else ("yes" if value else "no")
+
+    initial: dict[str, Any] = {
+        "help_types": sorted(needs.help_types or ()),
+        "age": needs.age,
+        "gender": needs.gender or "",
+        "children": needs.children,
+        "pets": yes_no(needs.pets),
+        "trafficking_types": sorted(needs.trafficking_types or ()),
+        "needs_wheelchair_access": yes_no(needs.needs_wheelchair_access),
+        "active_substance_use": yes_no(needs.active_substance_use),
+        "has_id_documents": yes_no(needs.has_id_documents),
+        "languages": ", ".join(needs.languages or ()),
+        "preferences": sorted(needs.preferences),
+    }
+    return {name: value for name, value in initial.items() if value not in (None, "", [])}
+
+
 def _sorted(items: list[MatchItem], sort: str) -> list[MatchItem]:
     """The engine's order is "best"; the others re-sort the same results, ties kept in
     the engine's order (Python's sort is stable)."""

@@ -89,9 +89,12 @@ def load_candidates(
 ) -> list[Candidate]:
     """Candidates for a needs profile: one query on the match index, one for capacities.
     With `service_ids`, only those services (the set `ranked` chose)."""
-    qs = eligible_entries(needs)
-    if service_ids is not None:
-        qs = qs.filter(service_id__in=service_ids)
+    # The ids `ranked` chose already passed the rules: no need to apply them twice.
+    qs = (
+        MatchEntry.objects.filter(service_id__in=service_ids)
+        if service_ids is not None
+        else eligible_entries(needs)
+    )
     rows = list(qs.values_list("service_id", "data"))
     if not rows:
         return []

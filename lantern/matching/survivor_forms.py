@@ -124,6 +124,11 @@ def _yes_no(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
+def _yes_no_question(label: Any) -> forms.ChoiceField:
+    """An optional yes / no / prefer-not-to-say question, as radio buttons."""
+    return forms.ChoiceField(label=label, required=False, choices=YES_NO, widget=forms.RadioSelect)
+
+
 class NeedsForm(forms.Form):
     """Every answer of the flow. Blank means "not said"; a blank answer never excludes."""
 
@@ -187,36 +192,16 @@ class NeedsForm(forms.Form):
         coerce=int,
         empty_value=None,
     )
-    pets = forms.ChoiceField(
-        label=_("Will a pet come with you?"),
-        required=False,
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-    )
+    pets = _yes_no_question(_("Will a pet come with you?"))
     trafficking = forms.ChoiceField(
         label=_("What happened to you?"),
         required=False,
         choices=TRAFFICKING_CHOICES,
         widget=forms.RadioSelect,
     )
-    wheelchair = forms.ChoiceField(
-        label=_("Do you need a place you can use with a wheelchair?"),
-        required=False,
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-    )
-    substance = forms.ChoiceField(
-        label=_("Do you use drugs or alcohol right now?"),
-        required=False,
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-    )
-    id_documents = forms.ChoiceField(
-        label=_("Do you have ID papers, like a passport or ID card?"),
-        required=False,
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-    )
+    wheelchair = _yes_no_question(_("Do you need a place you can use with a wheelchair?"))
+    substance = _yes_no_question(_("Do you use drugs or alcohol right now?"))
+    id_documents = _yes_no_question(_("Do you have ID papers, like a passport or ID card?"))
     languages = forms.MultipleChoiceField(
         label=_("Which languages do you speak?"),
         required=False,

@@ -26,6 +26,7 @@ from lantern.notify.services import notify_organization_staff
 from lantern.referrals import help_policy
 from lantern.referrals.help_selectors import OPEN_STATUSES, help_request_recipient
 from lantern.referrals.models import ContactMethod, HelpRequest, HelpRequestStatus, Referral
+from lantern.referrals.retention import purge_rows
 
 # The person is told that what they send is deleted after this many days; their consent
 # ends then too.
@@ -226,22 +227,11 @@ def help_requests_purge(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     made_before = now - timedelta(days=HELP_REQUEST_KEEP_DAYS)
     closed_before = now - timedelta(days=settings.LANTERN_REFERRAL_RETENTION_DAYS)
-    due = list(
+    return purge_rows(
         HelpRequest.objects.filter(
             Q(created__lte=made_before) | Q(closed_at__lte=closed_before), purged_at__isnull=True
-        )
-        .select_for_update(skip_locked=True)
-        .values_list("pk", flat=True)
-    )
-    if not due:
-        return 0
-    HelpRequest.objects.filter(pk__in=due).update(needs="", contact="", name="", purged_at=now)
-    audit_record(
-        actor=None,
-        actor_label="system",
+        ),
+        values={"needs": "", "contact": "", "name": "", "purged_at": now},
         action="help_request.purge",
         object_type="help_request",
-        object_id="batch",
-        detail={"count": len(due), "ids": [str(pk) for pk in due]},
     )
-    return len(due)

@@ -32,6 +32,7 @@ from lantern.referrals import policy, states
 from lantern.referrals.help_services import help_requests_purge
 from lantern.referrals.models import DeclineReason, Hold, HoldState, Referral, ReferralEvent
 from lantern.referrals.models import Status as S
+from lantern.referrals.retention import purge_rows
 
 logger = logging.getLogger("lantern.referrals")
 
@@ -541,33 +542,15 @@ def referrals_purge(*, now: datetime | None = None) -> int:
     # Shared items outlive neither their consent nor the retention window after it, even
     # on a referral that stays open (a long waitlist, an intake never recorded).
     lapsed = Q(consent__expires_at__lte=cutoff) | Q(consent__revoked_at__lte=cutoff)
-    lapsed_ids = list(
-        _due(Referral.objects.filter(lapsed).exclude(shared="")).values_list("pk", flat=True)
+    purge_rows(
+        Referral.objects.filter(lapsed).exclude(shared=""),
+        values={"shared": ""},
+        action="referral.purge_shared",
+        object_type="referral",
     )
-    if lapsed_ids:
-        Referral.objects.filter(pk__in=lapsed_ids).update(shared="")
-        audit_record(
-            actor=None,
-            actor_label="system",
-            action="referral.purge_shared",
-            object_type="referral",
-            object_id="batch",
-            detail={"count": len(lapsed_ids), "ids": [str(pk) for pk in lapsed_ids]},
-        )
-    due = list(
-        _due(Referral.objects.filter(closed_at__lte=cutoff, purged_at__isnull=True)).values_list(
-            "pk", flat=True
-        )
-    )
-    if not due:
-        return 0
-    Referral.objects.filter(pk__in=due).update(needs="", shared="", note="", purged_at=now)
-    audit_record(
-        actor=None,
-        actor_label="system",
+    return purge_rows(
+        Referral.objects.filter(closed_at__lte=cutoff, purged_at__isnull=True),
+        values={"needs": "", "shared": "", "note": "", "purged_at": now},
         action="referral.purge",
         object_type="referral",
-        object_id="batch",
-        detail={"count": len(due), "ids": [str(pk) for pk in due]},
     )
-    return len(due)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +28,8 @@ from lantern.consent.selectors import consent_state
 from lantern.core.api_errors import FieldError
 from lantern.directory.freshness import availability_status, freshness
 from lantern.directory.models import Service, ServiceStatus
-from lantern.matching.advocate import PERSON_FIELDS, AdvocateSearchForm
+from lantern.matching.advocate import PERSON_FIELDS, AdvocateSearchForm, person_initial
+from lantern.matching.survivor_forms import NeedsForm
 from lantern.referrals import policy, selectors, services, states
 from lantern.referrals.forms import DeclineForm, IntakeForm, NoteForm, ReferralForm
 from lantern.referrals.help_selectors import help_request_for_user, help_request_personal
@@ -234,6 +236,17 @@ def _acting(user: Any, referral: Referral, side: str) -> set[str]:
     return {side}
 
 
+def _box_context(user: Any, box: str) -> dict[str, Any]:
+    """The open and the closed referrals of an inbox or outbox (no personal data)."""
+    open_page = selectors.referrals_page(user, box=box, open_only=True, limit=LIST_LIMIT)
+    closed_page = selectors.referrals_page(user, box=box, open_only=False, limit=LIST_LIMIT)
+    return {
+        "open_rows": [_row(r) for r in open_page.items],
+        "closed_rows": [_row(r) for r in closed_page.items],
+        "closed_total": closed_page.total,
+    }
+
+
 def _list_response(
     request: HttpRequest, template: str, partial: str, context: dict[str, Any]
 ) -> HttpResponse:
@@ -252,19 +265,10 @@ def _list_response(
 def inbox(request: HttpRequest) -> HttpResponse:
     if not policy.receiving_organization_ids(request.user):
         raise Http404
-    open_page = selectors.referrals_page(
-        request.user, box="inbox", open_only=True, limit=LIST_LIMIT
-    )
-    closed_page = selectors.referrals_page(
-        request.user, box="inbox", open_only=False, limit=LIST_LIMIT
-    )
-    rows = [_row(r) for r in open_page.items]
-    context = {
-        "new_rows": [r for r in rows if r["referral"].status in NEW_STATUSES],
-        "open_rows": [r for r in rows if r["referral"].status not in NEW_STATUSES],
-        "closed_rows": [_row(r) for r in closed_page.items],
-        "closed_total": closed_page.total,
-    }
+    context = _box_context(request.user, "inbox")
+    rows = context.pop("open_rows")
+    context["new_rows"] = [r for r in rows if r["referral"].status in NEW_STATUSES]
+    context["open_rows"] = [r for r in rows if r["referral"].status not in NEW_STATUSES]
     return _list_response(request, "referrals/inbox.html", "referrals/_inbox_list.html", context)
 
 
@@ -296,17 +300,7 @@ def inbox_detail(request: HttpRequest, referral_id: Any) -> HttpResponse:
 def outbox(request: HttpRequest) -> HttpResponse:
     if not policy.may_refer(request.user):
         raise Http404
-    open_page = selectors.referrals_page(
-        request.user, box="outbox", open_only=True, limit=LIST_LIMIT
-    )
-    closed_page = selectors.referrals_page(
-        request.user, box="outbox", open_only=False, limit=LIST_LIMIT
-    )
-    context = {
-        "open_rows": [_row(r) for r in open_page.items],
-        "closed_rows": [_row(r) for r in closed_page.items],
-        "closed_total": closed_page.total,
-    }
+    context = _box_context(request.user, "outbox")
     return _list_response(request, "referrals/outbox.html", "referrals/_outbox_list.html", context)
 
 
@@ -374,25 +368,15 @@ def _help_request(request: HttpRequest) -> HelpRequest | None:
     return help_request_for_user(request.user, raw)
 
 
-# The survivor's answers (find-help field names) that mean the same on the referral form.
-_SURVIVOR_TO_FORM = {"help": "help_types", "age": "age", "gender": "gender", "children": "children"}
-
-
 def _prefill_from_help_request(user: Any, help_request: HelpRequest) -> dict[str, Any]:
-    """What the person told the find-help pages, where the referral form asks the same."""
-    needs = help_request_personal(user, help_request).needs
-    fields = AdvocateSearchForm.base_fields  # the referral form asks the person's needs alike
-    initial: dict[str, Any] = {}
-    for source, target in _SURVIVOR_TO_FORM.items():
-        value = needs.get(source)
-        if value in (None, "", []) or target not in fields:
-            continue
-        choices = {str(key) for key, _label in getattr(fields[target], "choices", [])}
-        values = value if isinstance(value, list) else [value]
-        if choices and not all(str(v) in choices for v in values):
-            continue  # "prefer not to say" and the like: leave the field empty
-        initial[target] = value
-    return initial
+    """What the person told the find-help pages, read by the find-help form itself and put
+    where the referral form asks the same."""
+    answers = help_request_personal(user, help_request).needs
+    form = NeedsForm(
+        MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in answers.items()})
+    )
+    form.is_valid()  # invalid answers are left out of cleaned_data, hence of the needs
+    return person_initial(form.needs())
 
 
 def _confirmation(referral: Referral) -> str:
