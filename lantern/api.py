@@ -6,9 +6,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import NinjaAPI, Schema
 
+from lantern.accounts.api_auth import api_user, optional_auth, token_auth, write_auth
 from lantern.accounts.selectors import memberships_of
 from lantern.consent.api import router as consent_router
-from lantern.core.api_auth import api_user, optional_auth, token_auth, write_auth
 from lantern.core.api_errors import FieldError
 from lantern.directory.api import router as directory_router
 from lantern.directory.profile import profile_document

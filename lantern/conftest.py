@@ -2,7 +2,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from lantern.core.testing import World, build_world
+from lantern.testing import World, build_world
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictInt, field_validator
 
+from lantern.accounts.api_auth import api_user, optional_auth, write_auth
 from lantern.core import postcodes
-from lantern.core.api_auth import api_user, optional_auth, write_auth
 from lantern.core.api_errors import FieldError, reject_unknown_query
 from lantern.directory import doccache, selectors
 from lantern.directory.hsds import (

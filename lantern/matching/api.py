@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictFloat, StrictInt, StringConstraints
 
+from lantern.accounts.api_auth import api_user, optional_auth
 from lantern.core import postcodes
-from lantern.core.api_auth import api_user, optional_auth
 from lantern.core.api_errors import FieldError
 from lantern.matching import engine
 from lantern.matching.services import DEFAULT_LIMIT, MAX_LIMIT, MatchItem, find_help

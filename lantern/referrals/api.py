@@ -13,8 +13,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Answer
 from pydantic import ConfigDict, StrictBool, StringConstraints
 
+from lantern.accounts.api_auth import api_user, write_auth
 from lantern.consent.schemas import ConsentIn
-from lantern.core.api_auth import api_user, write_auth
 from lantern.core.api_errors import FieldError
 from lantern.matching.api import NeedsIn, needs_from
 from lantern.referrals import presenters, selectors, services

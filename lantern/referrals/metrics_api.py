@@ -10,7 +10,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Router
 
-from lantern.core.api_auth import api_user, write_auth
+from lantern.accounts.api_auth import api_user, write_auth
 from lantern.core.api_errors import reject_unknown_query
 from lantern.referrals import metrics, policy
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from lantern.core.testing import PASSWORD, build_world
-from lantern.core.testing import totp_code as code_for
+from lantern.testing import PASSWORD, build_world
+from lantern.testing import totp_code as code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

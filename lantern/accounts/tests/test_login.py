@@ -6,7 +6,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import PASSWORD, UserFactory, totp_code, totp_device
+from lantern.testing import PASSWORD, UserFactory, totp_code, totp_device
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from lantern.consent.tests.factories import ConsentFactory
-from lantern.core.testing import totp_device
+from lantern.testing import totp_device
 
 pytestmark = pytest.mark.django_db
 

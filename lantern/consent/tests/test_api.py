@@ -10,7 +10,7 @@ from django.utils import timezone
 from lantern.accounts.views import REAUTH_SESSION_KEY
 from lantern.audit.models import AuditEvent
 from lantern.consent.tests.factories import ConsentFactory
-from lantern.core.testing import PERSONAS
+from lantern.testing import PERSONAS
 
 pytestmark = pytest.mark.django_db
 

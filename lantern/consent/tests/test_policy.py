@@ -10,7 +10,7 @@ from lantern.accounts.services import membership_add
 from lantern.consent import policy
 from lantern.consent.selectors import consent_for_revoke, consent_for_user, consents_visible_to
 from lantern.consent.tests.factories import ConsentFactory
-from lantern.core.testing import PERSONAS, UserFactory
+from lantern.testing import PERSONAS, UserFactory
 
 pytestmark = pytest.mark.django_db
 

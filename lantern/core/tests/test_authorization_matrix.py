@@ -16,8 +16,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from lantern.api import api
-from lantern.core.testing import PERSONAS, World
 from lantern.directory.onetap import one_tap_token
+from lantern.testing import PERSONAS, World
 
 pytestmark = pytest.mark.django_db
 

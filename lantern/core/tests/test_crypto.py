@@ -6,7 +6,7 @@ from django.db import connection
 from lantern.accounts.models import User
 from lantern.audit.models import AuditEvent
 from lantern.core import crypto
-from lantern.core.testing import UserFactory
+from lantern.testing import UserFactory
 
 pytestmark = pytest.mark.django_db
 

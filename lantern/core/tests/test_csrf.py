@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from lantern.core.testing import UserFactory
+from lantern.testing import UserFactory
 
 pytestmark = pytest.mark.django_db
 

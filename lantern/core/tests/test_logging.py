@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from lantern.core.testing import PASSWORD
+from lantern.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 from lantern.accounts.models import ApiToken, Membership, Role, User
 from lantern.accounts.services import COALITION_ADMIN_GROUP
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import UserFactory
 from lantern.directory.models import Location, Service, ServiceCapacity
 from lantern.directory.verification import admin_overdue_url
+from lantern.testing import UserFactory
 
 pytestmark = pytest.mark.django_db
 

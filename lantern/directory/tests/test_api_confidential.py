@@ -20,10 +20,10 @@ from lantern.accounts.models import Organization as AccountOrganization
 from lantern.accounts.models import Role, User
 from lantern.accounts.services import membership_add, token_create
 from lantern.core import geo
-from lantern.core.testing import UserFactory
 from lantern.directory.demo import demo_seed
 from lantern.directory.models import Address, Location, Organization, ServiceAtLocation
 from lantern.directory.profile import CONFIDENTIAL_TERM
+from lantern.testing import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,6 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from lantern.core import geo, postcodes
-from lantern.core.testing import (
-    AddressFactory,
-    LocationFactory,
-    ServiceFactory,
-    make_listing,
-    unit,
-)
 from lantern.directory.models import (
     Address,
     Attribute,
@@ -35,6 +28,13 @@ from lantern.directory.profile import (
     ELIGIBILITY_TERMS,
     SERVICE_TYPE_BY_CODE,
     SERVICE_TYPE_TAXONOMY,
+)
+from lantern.testing import (
+    AddressFactory,
+    LocationFactory,
+    ServiceFactory,
+    make_listing,
+    unit,
 )
 
 pytestmark = pytest.mark.django_db

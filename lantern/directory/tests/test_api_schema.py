@@ -20,14 +20,6 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
-from lantern.core.testing import (
-    AddressFactory,
-    CapacityFactory,
-    HsdsOrganizationFactory,
-    LocationFactory,
-    ServiceFactory,
-    unit,
-)
 from lantern.directory.demo import demo_seed
 from lantern.directory.models import (
     Attribute,
@@ -40,6 +32,14 @@ from lantern.directory.models import (
     TaxonomyTerm,
 )
 from lantern.directory.profile import CONFIDENTIAL_TERM, SERVICE_TYPE_TAXONOMY, TAXONOMIES
+from lantern.testing import (
+    AddressFactory,
+    CapacityFactory,
+    HsdsOrganizationFactory,
+    LocationFactory,
+    ServiceFactory,
+    unit,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@
 import pytest
 from django.core.cache import cache
 
-from lantern.core.testing import browser_log_in, build_world
 from lantern.directory.models import ServiceCapacity
 from lantern.directory.onetap import one_tap_token
+from lantern.testing import browser_log_in, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MINUS_ONE = "\u22121"  # the button label uses a real minus sign

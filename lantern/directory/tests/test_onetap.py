@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from lantern.accounts.models import Membership
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import UserFactory
 from lantern.directory.models import Metadata, OneTapUse, ServiceCapacity
 from lantern.directory.onetap import one_tap_token
+from lantern.testing import UserFactory
 
 pytestmark = pytest.mark.django_db
 

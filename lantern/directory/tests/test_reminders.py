@@ -15,11 +15,11 @@ from django.utils import timezone, translation
 from lantern.accounts.models import Membership, Role
 from lantern.accounts.services import membership_add
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import CapacityFactory, ServiceFactory, UserFactory
 from lantern.directory import reminders
 from lantern.directory.models import CapacityReminder, ServiceCapacity, ServiceStatus
 from lantern.directory.reminders import REMIND_LOCK_KEY, capacity_remind
 from lantern.notify.sms import MemorySmsBackend
+from lantern.testing import CapacityFactory, ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import ServiceFactory
 from lantern.directory.models import Service, ServiceStatus
 from lantern.directory.verification import months_before, services_unverified, unverified_notify
+from lantern.testing import ServiceFactory
 
 pytestmark = pytest.mark.django_db
 

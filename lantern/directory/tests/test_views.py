@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import CapacityFactory, ServiceFactory
 from lantern.directory.models import Metadata, ServiceCapacity
+from lantern.testing import CapacityFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +194,7 @@ def test_provider_page_query_count_does_not_grow_with_capacities(world):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_enter_in_the_number_field_sets_the_number_in_a_browser(page):
-    from lantern.core.testing import PASSWORD, build_world, totp_code, totp_device
+    from lantern.testing import PASSWORD, build_world, totp_code, totp_device
 
     world = build_world()
     user = world["provider_b"].user

@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from lantern.core.testing import PERSONAS, make_listing
+from lantern.testing import PERSONAS, make_listing
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from lantern.core.testing import (
+from lantern.testing import (
     browser_log_in,
     build_world,
     make_listing,

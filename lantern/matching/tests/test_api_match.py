@@ -14,7 +14,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lantern.core.testing import HsdsOrganizationFactory, make_listing
 from lantern.directory.models import (
     Attribute,
     Language,
@@ -24,6 +23,7 @@ from lantern.directory.models import (
 )
 from lantern.matching import engine, loader
 from lantern.matching.services import find_help
+from lantern.testing import HsdsOrganizationFactory, make_listing
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from lantern.core.testing import World, make_listing
 from lantern.directory.models import LocationType, Phone
 from lantern.matching.survivor_forms import NeedsForm
+from lantern.testing import World, make_listing
 
 pytestmark = pytest.mark.django_db
 

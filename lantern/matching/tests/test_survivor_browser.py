@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.cache import cache
 
-from lantern.core.testing import axe_violations, build_world, make_listing
+from lantern.testing import axe_violations, build_world, make_listing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

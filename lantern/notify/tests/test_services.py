@@ -10,11 +10,11 @@ from django.utils import translation
 
 from lantern.accounts.models import Organization, Role
 from lantern.accounts.services import membership_add
-from lantern.core.testing import UserFactory
 from lantern.notify import delivery
 from lantern.notify.models import Channel, Notification
 from lantern.notify.services import notify_organization_staff, notify_users
 from lantern.notify.sms import MemorySmsBackend
+from lantern.testing import UserFactory
 
 LINK = "/referrals/inbox/6f1c2d8e-0000-4000-8000-000000000001/"
 NUMBER = "+13125550142"

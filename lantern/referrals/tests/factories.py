@@ -5,9 +5,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from lantern.core.testing import World
 from lantern.referrals.models import Referral
 from lantern.referrals.services import ConsentInput, referral_create
+from lantern.testing import World
 
 SHARED = {"name": "Rosa (alias)", "contact": "text 555-0142 after 6pm"}
 

@@ -3,8 +3,8 @@ without JavaScript, and the advocate sees the request with the number to text.""
 
 import pytest
 
-from lantern.core.testing import axe_violations, browser_log_in, build_world
 from lantern.referrals.models import HelpRequest
+from lantern.testing import axe_violations, browser_log_in, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

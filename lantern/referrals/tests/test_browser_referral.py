@@ -7,8 +7,8 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from lantern.core.testing import axe_violations, browser_log_in, build_world
 from lantern.referrals.models import Referral
+from lantern.testing import axe_violations, browser_log_in, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from lantern.audit.models import AuditEvent
 from lantern.consent.services import consent_record
-from lantern.core.testing import World
 from lantern.referrals.help_services import (
     Contact,
     HelpRequestNotOpen,
@@ -26,6 +25,7 @@ from lantern.referrals.help_services import (
 )
 from lantern.referrals.models import HelpRequest
 from lantern.referrals.tests.factories import send
+from lantern.testing import World
 
 pytestmark = pytest.mark.django_db
 

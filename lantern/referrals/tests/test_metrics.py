@@ -4,13 +4,13 @@ import pytest
 from django.utils import timezone
 
 from lantern.core.api_errors import FieldError
-from lantern.core.testing import LocationFactory, ServiceFactory, make_listing
 from lantern.directory.models import LocationType, ServiceAtLocation
 from lantern.referrals import metrics
 from lantern.referrals.metrics import MetricsFilters, Period, referral_metrics
 from lantern.referrals.models import Referral
 from lantern.referrals.services import referral_transition
 from lantern.referrals.tests.factories import send
+from lantern.testing import LocationFactory, ServiceFactory, make_listing
 
 pytestmark = pytest.mark.django_db
 

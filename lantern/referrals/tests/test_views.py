@@ -462,7 +462,7 @@ def test_the_last_place_taken_meanwhile_says_so(world):
 
 
 def test_a_service_outside_lantern_is_refused_on_the_form(world):
-    from lantern.core.testing import HsdsOrganizationFactory, make_listing
+    from lantern.testing import HsdsOrganizationFactory, make_listing
 
     elsewhere = make_listing(org=HsdsOrganizationFactory())
     url = reverse("referrals:new", args=[elsewhere.service_id])
