@@ -10,6 +10,7 @@ from lantern.accounts.api_auth import api_user, optional_auth, token_auth, write
 from lantern.accounts.selectors import memberships_of
 from lantern.consent.api import router as consent_router
 from lantern.core.api_errors import FieldError
+from lantern.core.errors import NotFound
 from lantern.directory.api import router as directory_router
 from lantern.directory.profile import profile_document
 from lantern.matching.api import router as matching_router
@@ -47,6 +48,13 @@ api = LanternAPI(
 @api.exception_handler(FieldError)
 def _field_error(request: HttpRequest, exc: FieldError) -> Any:
     return api.create_response(request, exc.payload(), status=422)
+
+
+@api.exception_handler(NotFound)
+def _not_found(request: HttpRequest, exc: NotFound) -> Any:
+    return api.create_response(
+        request, {"detail": [{"loc": ["path"], "msg": "Not found."}]}, status=404
+    )
 
 
 class ApiMeta(Schema):

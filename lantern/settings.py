@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "lantern.core.middleware.PrivacyHeadersMiddleware",
+    "lantern.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "lantern.urls"

@@ -2,7 +2,9 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+
+from lantern.core.errors import NotFound
 
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(self), gyroscope=(), magnetometer=(), "
@@ -28,3 +30,18 @@ class PrivacyHeadersMiddleware:
         if user is None or not user.is_authenticated or request.path.startswith("/api/"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class DomainErrorMiddleware:
+    """Pages answer a domain `NotFound` with the site's one 404 (missing and not allowed
+    look the same), so services and selectors never raise HTTP exceptions."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, NotFound):
+            raise Http404 from exception
