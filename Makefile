@@ -41,6 +41,7 @@ audit: setup
 	scripts/audit-deps
 
 test: lint types audit
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/lantern makemigrations --check --dry-run
 	$(BIN)/pytest -q -n 2
 
