@@ -31,3 +31,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+
+class AuditHead(models.Model):
+    """The signed pointer to the newest audit event (one row), moved on by every append.
+
+    The chain alone cannot show that its newest events were deleted: nothing later links to
+    them. The head can: it still names the deleted event, and it cannot be moved back without
+    the server's key (SECRET_KEY, which lives in the environment, not the database).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    event_id = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    signature = models.CharField(max_length=100)
+    updated = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"audit head: event {self.event_id}"
