@@ -3,7 +3,8 @@
 Routes come from the URL resolver and operations from the OpenAPI document, never from a
 hand-kept list: a new route or operation without a row in EXPECT fails
 `test_every_route_has_a_row`. Statuses: 200/201 allowed, 302 redirect (to log in, or onward
-after a form), 401 no credentials, 404 not found *or* not allowed (the same answer).
+after a form), 401 no credentials (API, always with `WWW-Authenticate: Bearer`), 404 not
+found *or* not allowed (the same answer).
 """
 
 import json
@@ -412,8 +413,9 @@ def _request(persona_name: str, world: World, row: Row) -> Any:
     token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else ""
     body = row.body(world) if row.body else {}
     if row.json_body:
-        # JSON API writes authenticate by token (no cookie, so no CSRF involved).
-        api_client = Client()
+        # JSON API writes authenticate by token (no cookie, so no CSRF involved). The client
+        # enforces CSRF like a real one: without credentials the answer is 401, not 403.
+        api_client = Client(enforce_csrf_checks=True)
         return getattr(api_client, row.method.lower())(
             url, data=json.dumps(body), content_type="application/json", **headers
         )
@@ -439,6 +441,8 @@ def test_route_answers_each_persona_as_expected(world, key, index):
         response = _request(persona, world, row)
         if response.status_code != row.expect[persona]:
             wrong.append(f"{persona}: got {response.status_code}, expected {row.expect[persona]}")
+        elif response.status_code == 401 and response.get("WWW-Authenticate") != "Bearer":
+            wrong.append(f"{persona}: 401 without `WWW-Authenticate: Bearer`")
     assert wrong == [], f"{row.method} {row.url(world)}: {wrong}"
 
 
