@@ -58,6 +58,15 @@ def _referral(world: World) -> Any:
     return world.__dict__["_referral"]
 
 
+def _token(world: World) -> Any:
+    """A second API token of provider_b (not the one the persona calls the API with)."""
+    if "_token" not in world.__dict__:
+        from lantern.accounts.services import token_create
+
+        world.__dict__["_token"] = token_create(user=world["provider_b"].user, name="x").token
+    return world.__dict__["_token"]
+
+
 REFERRAL_SIDES = split(401, 404, advocate_a=200, provider_b=200)
 
 
@@ -117,6 +126,25 @@ PAGES: dict[str, list[Row]] = {
         )
     ],
     "accounts/reauth/": [Row("GET", lambda w: "/accounts/reauth/", split(302, 200))],
+    "accounts/tokens/": [
+        Row("GET", lambda w: "/accounts/tokens/", split(302, 200), notes="your own tokens"),
+        Row(
+            "POST",
+            lambda w: "/accounts/tokens/",
+            split(302, 302),
+            body=lambda w: {"name": "matrix", "expires_days": "30"},
+            notes="creating a token needs a fresh password and code: staff -> reauth first",
+        ),
+    ],
+    "accounts/tokens/<uuid:token_id>/revoke/": [
+        Row(
+            "POST",
+            lambda w: f"/accounts/tokens/{_token(w).pk}/revoke/",
+            split(302, 404, provider_b=302),
+            body=lambda w: {},
+            notes="only the token's owner; anyone else's token id is 404",
+        )
+    ],
     "provider/capacity/": [Row("GET", lambda w: "/provider/capacity/", split(302, 200))],
     "provider/capacity/<uuid:capacity_id>/": [
         Row(
