@@ -4,9 +4,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError
 
-from lantern.accounts.api_auth import api_user, optional_auth, token_auth, write_auth
+from lantern.accounts.api_auth import api_user, optional_auth, unauthenticated_answer, write_auth
 from lantern.accounts.selectors import memberships_of
 from lantern.consent.api import router as consent_router
 from lantern.core.api_errors import FieldError
@@ -38,7 +39,13 @@ api = LanternAPI(
     description=(
         "Open Referral HSDS 3.1 directory with Lantern's profile, and Lantern's own "
         "operations. Authenticate with `Authorization: Bearer <token>` "
-        "(`lantern token create EMAIL`)."
+        "(`lantern token create EMAIL`, or the API tokens page for staff); a call without "
+        "credentials answers 401 with `WWW-Authenticate: Bearer`. Organizations have two "
+        "identifiers: the HSDS endpoints (`/organizations/{organization_id}`, a service's "
+        "`organization_id`) take the directory's `hsds_organization_id`; Lantern's own "
+        "operations (a referral's `organization_id`, the referral metrics' `organization_id` "
+        "filter) take the member organization's "
+        "`account_organization_id`. `GET /me` lists both for each of your organizations."
     ),
     urls_namespace="api",
     docs_url=None,
@@ -48,6 +55,14 @@ api = LanternAPI(
 @api.exception_handler(FieldError)
 def _field_error(request: HttpRequest, exc: FieldError) -> Any:
     return api.create_response(request, exc.payload(), status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> Any:
+    body, challenge = unauthenticated_answer(request)
+    response = api.create_response(request, body, status=401)
+    response["WWW-Authenticate"] = challenge
+    return response
 
 
 @api.exception_handler(NotFound)
@@ -84,14 +99,29 @@ def api_profile(request: HttpRequest) -> Any:
 
 
 class MeOrganization(Schema):
-    id: str
+    """A member organization you belong to. It has two identifiers, for two kinds of
+    endpoint; neither is called plain `id` so that no one has to guess."""
+
+    account_organization_id: str = Field(
+        description=(
+            "The member organization in Lantern's own operations (for example "
+            "`organization_id` when sending a referral). Not accepted by the HSDS endpoints."
+        )
+    )
     name: str
-    hsds_organization_id: str | None
+    hsds_organization_id: str | None = Field(
+        description=(
+            "The same organization in the HSDS directory: the id that "
+            "`/organizations/{organization_id}` takes and that services carry as "
+            "`organization_id`. Null when it has no directory listing (an advocacy "
+            "organization or the coalition itself)."
+        )
+    )
     roles: list[str]
 
 
 class Me(Schema):
-    id: str
+    id: str = Field(description="Your user id")
     email: str
     display_name: str
     organizations: list[MeOrganization]
@@ -100,8 +130,13 @@ class Me(Schema):
 @api.get(
     "/me",
     response={200: Me, 401: dict[str, Any]},
-    auth=[token_auth, *write_auth[1:]],
+    auth=write_auth,
     summary="Who am I",
+    description=(
+        "Your account and the organizations you belong to, each with its "
+        "`account_organization_id` (Lantern's own operations) and its "
+        "`hsds_organization_id` (the HSDS directory endpoints)."
+    ),
 )
 def me(request: HttpRequest) -> Any:
     user = api_user(request)
@@ -111,7 +146,7 @@ def me(request: HttpRequest) -> Any:
         entry = orgs.setdefault(
             str(org.pk),
             {
-                "id": str(org.pk),
+                "account_organization_id": str(org.pk),
                 "name": org.name,
                 "hsds_organization_id": (
                     str(org.hsds_organization_id) if org.hsds_organization_id else None

@@ -299,7 +299,8 @@ LANTERN_SMS_FROM = env_str("LANTERN_SMS_FROM", "") or ""
 # Consent to share personal items must always expire; this is the longest it may run.
 LANTERN_CONSENT_MAX_DAYS = env_int("LANTERN_CONSENT_MAX_DAYS", 365)
 LANTERN_API_MAX_PER_PAGE = 100
-LANTERN_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+# An API token's `last_used` is written at most this often (not on every request).
+LANTERN_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 # Survivor pages. The quick exit ("Leave this site", Esc, Shift three times) replaces the page
 # with this neutral public site. The help line is how a survivor reaches a service whose
 # address is confidential. Synthetic numbers by default (555-01xx is reserved for fiction).

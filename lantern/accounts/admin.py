@@ -230,11 +230,11 @@ class MembershipAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Read-only, and only the prefix: the hash is never shown, not even to superusers."""
 
-    list_display = ("name", "user", "prefix", "created", "last_used", "revoked")
+    list_display = ("name", "user", "prefix", "created", "expires", "last_used", "revoked")
     list_filter = (("revoked", admin.EmptyFieldListFilter),)
     list_select_related = ("user",)
     search_fields = ("user__email", "name", "prefix")
-    fields = ("name", "user", "prefix", "created", "last_used", "revoked")
+    fields = ("name", "user", "prefix", "created", "expires", "last_used", "revoked")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

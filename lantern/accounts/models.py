@@ -102,7 +102,11 @@ class Membership(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token. Only its SHA-256 is stored; the token is shown once at creation."""
+    """A bearer token. Only its SHA-256 is stored; the token is shown once at creation.
+
+    It authenticates its user while it is neither revoked nor past `expires` (and the user
+    is active). `last_used` is stamped at most once per `LANTERN_TOKEN_TOUCH_INTERVAL`.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
@@ -110,8 +114,20 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart")
     token_hash = models.CharField(max_length=64, unique=True)
     created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField(
+        null=True, blank=True, help_text="After this the token authenticates nobody"
+    )
     last_used = models.DateTimeField(null=True, blank=True)
     revoked = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def state(self) -> str:
+        """`revoked`, `expired` or `active`."""
+        if self.revoked is not None:
+            return "revoked"
+        if self.expires is not None and self.expires <= timezone.now():
+            return "expired"
+        return "active"

@@ -1,31 +1,78 @@
 """Reads for accounts: who belongs where, and token look-up."""
 
+from datetime import datetime
 from typing import Any, cast
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from lantern.accounts.models import ApiToken, Membership, Role, User
 from lantern.accounts.services import TOKEN_PREFIX, hash_token
+from lantern.core.errors import NotFound
 
 
 def user_from_token(secret: str) -> User | None:
-    """The active user a bearer token belongs to, or None for any bad or revoked token."""
+    """The active user a bearer token belongs to, or None for any bad, revoked or expired
+    token."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
         .filter(token_hash=hash_token(secret), revoked__isnull=True, user__is_active=True)
+        .filter(Q(expires__isnull=True) | Q(expires__gt=now))
         .first()
     )
     if token is None:
         return None
-    now = timezone.now()
-    if token.last_used is None or now - token.last_used > settings.LANTERN_TOKEN_TOUCH_INTERVAL:
-        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+    _touch(token, now)
     return token.user
+
+
+def _touch(token: ApiToken, now: datetime) -> None:
+    """Stamp `last_used`, at most once per `LANTERN_TOKEN_TOUCH_INTERVAL`: most requests
+    write nothing, and of concurrent requests only one conditional UPDATE matches."""
+    stale = now - settings.LANTERN_TOKEN_TOUCH_INTERVAL
+    if token.last_used is not None and token.last_used > stale:
+        return
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used__isnull=True) | Q(last_used__lte=stale)
+    ).update(last_used=now)
+
+
+def tokens_of(user: User | AnonymousUser) -> QuerySet[ApiToken]:
+    """The user's own tokens, newest first (the user's token page)."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).order_by("-created")
+
+
+def token_of(user: User | AnonymousUser, token_id: UUID) -> ApiToken:
+    """One of the user's own tokens; anyone else's, or none, is `NotFound`."""
+    token = tokens_of(user).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound
+    return token
+
+
+def tokens_listed(*, email: str | None = None) -> QuerySet[ApiToken]:
+    """Every token, or one person's, with its user, oldest first (the command line)."""
+    tokens = ApiToken.objects.select_related("user").order_by("created")
+    if email is not None:
+        tokens = tokens.filter(user__email=email.strip().lower())
+    return tokens
+
+
+def token_by_reference(reference: str) -> ApiToken | None:
+    """A token by its id, or by its prefix when exactly one token has it."""
+    try:
+        return ApiToken.objects.filter(pk=UUID(reference)).first()
+    except ValueError:
+        matches = list(ApiToken.objects.filter(prefix=reference)[:2])
+        return matches[0] if len(matches) == 1 else None
 
 
 def memberships_of(user: User | AnonymousUser) -> QuerySet[Membership]:

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -51,26 +52,55 @@ class IssuedToken:
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str = "default", actor: User | None = None) -> IssuedToken:
+def token_create(
+    *,
+    user: User,
+    name: str = "default",
+    actor: User | None = None,
+    expires_days: int | None = None,
+) -> IssuedToken:
+    """A new token for `user`; with `expires_days` it authenticates nobody after that."""
+    if expires_days is not None and expires_days < 1:
+        raise ValueError("expires_days: at least 1 day")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = timezone.now() + timedelta(days=expires_days) if expires_days else None
     token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=secret[:10], token_hash=hash_token(secret)
+        user=user,
+        name=name.strip()[:100] or "default",
+        prefix=secret[:10],
+        token_hash=hash_token(secret),
+        expires=expires,
     )
     audit_record(
         actor=actor,
         action="token.create",
         object_type="api_token",
         object_id=token.pk,
-        detail={"user_id": str(user.pk), "name": token.name},
+        detail={
+            "user_id": str(user.pk),
+            "name": token.name,
+            "expires": expires.isoformat() if expires else None,
+        },
     )
     return IssuedToken(token=token, secret=secret)
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, actor: User | None) -> None:
+def token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
+    """Revoke the token from now on. Revoking a revoked token changes nothing."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked is not None:
+        return token
     token.revoked = timezone.now()
     token.save(update_fields=["revoked"])
-    audit_record(actor=actor, action="token.revoke", object_type="api_token", object_id=token.pk)
+    audit_record(
+        actor=actor,
+        action="token.revoke",
+        object_type="api_token",
+        object_id=token.pk,
+        detail={"user_id": str(token.user_id)},
+    )
+    return token
 
 
 @transaction.atomic

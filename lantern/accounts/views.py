@@ -2,14 +2,11 @@
 
 import time
 from base64 import b32encode
-from collections.abc import Callable
-from functools import wraps
 from io import BytesIO
 from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -23,10 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.accounts.forms import ReauthForm, TokenForm
 from lantern.accounts.middleware import is_verified
+from lantern.accounts.reauth import REAUTH_SESSION_KEY
 from lantern.audit.services import audit_record
 from lantern.core.ratelimit import account_key, limited, too_many
-
-REAUTH_SESSION_KEY = "reauth_at"
 
 
 def safe_next(request: HttpRequest, default: str = "/") -> str:
@@ -147,22 +143,3 @@ def reauth(request: HttpRequest) -> HttpResponse:
             limited(request, "otp", key=account_key(str(request.user.pk)))
             form.add_error(None, _("The password or the code did not work."))
     return render(request, "accounts/reauth.html", {"form": form, "next": next_url})
-
-
-def recently_reauthenticated(request: HttpRequest) -> bool:
-    """Whether this session entered its password and code in the last few minutes."""
-    stamp = request.session.get(REAUTH_SESSION_KEY, 0)
-    return time.time() - stamp <= settings.LANTERN_REAUTH_SECONDS
-
-
-def reauth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Views behind this need a password and code entered in the last few minutes."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not recently_reauthenticated(request):
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('accounts:reauth')}?{query}")
-        return view(request, *args, **kwargs)
-
-    return wrapper

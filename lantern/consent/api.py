@@ -14,7 +14,7 @@ from ninja import Body, Router
 from ninja.responses import Status as Answer
 
 from lantern.accounts.api_auth import api_user, write_auth
-from lantern.accounts.views import recently_reauthenticated
+from lantern.accounts.reauth import recently_reauthenticated
 from lantern.consent import selectors
 from lantern.consent.schemas import ConsentOut, RevokeIn, field_error_from
 from lantern.consent.services import consent_revoke

@@ -5,8 +5,8 @@ their methods) from the OpenAPI document, never from a hand-kept list; the metho
 offers are found by asking it (`_offered_methods`: a method is offered unless every persona
 gets 405 or is sent to log in). A route, or a method of a page, without a row fails
 `test_every_route_has_a_row`. Statuses: 200/201 allowed, 302 redirect (to log in, or onward
-after a form), 401 no credentials, 404 not found *or* not allowed (the same answer), 405 the
-method is not offered.
+after a form), 401 no credentials (API, always with `WWW-Authenticate: Bearer`), 404 not
+found *or* not allowed (the same answer), 405 the method is not offered.
 """
 
 import json
@@ -58,6 +58,15 @@ def _referral(world: World) -> Any:
 
         world.__dict__["_referral"] = send(world, shared=True)
     return world.__dict__["_referral"]
+
+
+def _token(world: World) -> Any:
+    """A second API token of provider_b (not the one the persona calls the API with)."""
+    if "_token" not in world.__dict__:
+        from lantern.accounts.services import token_create
+
+        world.__dict__["_token"] = token_create(user=world["provider_b"].user, name="x").token
+    return world.__dict__["_token"]
 
 
 REFERRAL_SIDES = split(401, 404, advocate_a=200, provider_b=200)
@@ -152,6 +161,25 @@ PAGES: dict[str, list[Row]] = {
             body=lambda w: {},
             notes="the list ignores POST (changes go to provider/capacity/<id>/)",
         ),
+    ],
+    "accounts/tokens/": [
+        Row("GET", lambda w: "/accounts/tokens/", split(302, 200), notes="your own tokens"),
+        Row(
+            "POST",
+            lambda w: "/accounts/tokens/",
+            split(302, 302),
+            body=lambda w: {"name": "matrix", "expires_days": "30"},
+            notes="creating a token needs a fresh password and code: staff -> reauth first",
+        ),
+    ],
+    "accounts/tokens/<uuid:token_id>/revoke/": [
+        Row(
+            "POST",
+            lambda w: f"/accounts/tokens/{_token(w).pk}/revoke/",
+            split(302, 404, provider_b=302),
+            body=lambda w: {},
+            notes="only the token's owner; anyone else's token id is 404",
+        )
     ],
     "provider/capacity/<uuid:capacity_id>/": [
         Row(
@@ -504,8 +532,9 @@ def _request(persona_name: str, world: World, row: Row) -> Any:
     token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else ""
     body = row.body(world) if row.body else {}
     if row.json_body:
-        # JSON API writes authenticate by token (no cookie, so no CSRF involved).
-        api_client = Client()
+        # JSON API writes authenticate by token (no cookie, so no CSRF involved). The client
+        # enforces CSRF like a real one: without credentials the answer is 401, not 403.
+        api_client = Client(enforce_csrf_checks=True)
         return getattr(api_client, row.method.lower())(
             url, data=json.dumps(body), content_type="application/json", **headers
         )
@@ -531,6 +560,8 @@ def test_route_answers_each_persona_as_expected(world, key, index):
         response = _request(persona, world, row)
         if response.status_code != row.expect[persona]:
             wrong.append(f"{persona}: got {response.status_code}, expected {row.expect[persona]}")
+        elif response.status_code == 401 and response.get("WWW-Authenticate") != "Bearer":
+            wrong.append(f"{persona}: 401 without `WWW-Authenticate: Bearer`")
     assert wrong == [], f"{row.method} {row.url(world)}: {wrong}"
 
 

@@ -19,7 +19,7 @@ def test_me_lists_organizations_and_roles(world, client):
     assert body["email"] == "provider_b@example.test"
     assert body["organizations"] == [
         {
-            "id": str(world.org_b.pk),
+            "account_organization_id": str(world.org_b.pk),
             "name": "Shelter B",
             "hsds_organization_id": str(world.hsds_b.pk),
             "roles": ["provider_staff"],
