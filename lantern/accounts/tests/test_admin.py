@@ -165,3 +165,25 @@ def test_the_migration_narrowed_the_group(db):
     )
     assert "view_invitation" in codenames
     assert not {"add_user", "add_membership", "change_membership"} & codenames
+
+
+def test_password_change_by_a_superuser_is_audited(world):
+    root = User.objects.create_superuser("root@example.test", "a-long-password-1")
+    client = Persona("root", root).client()
+    target = world["provider_b"].user
+    url = f"/admin/accounts/user/{target.pk}/password/"
+    token = _csrf(client, url)
+    response = client.post(
+        url,
+        {
+            "password1": "a-brand-new-password-2",
+            "password2": "a-brand-new-password-2",
+            "usable_password": "true",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.check_password("a-brand-new-password-2")
+    event = AuditEvent.objects.get(action="admin.password_change")
+    assert event.object_id == str(target.pk) and event.actor == root
