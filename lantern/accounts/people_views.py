@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -114,6 +114,7 @@ def _invitable_roles() -> list[tuple[str, object]]:
     return [(spec.code, spec.label) for spec in REGISTRY.values() if spec.invitable]
 
 
+@require_safe
 @never_cache
 @verified_staff
 def people(request: HttpRequest) -> HttpResponse:
