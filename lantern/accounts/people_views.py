@@ -71,7 +71,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         if user.pk != account.pk:
             raise NotFound
         if request.method == "POST":
-            invitation_accept(token=token, user=user)  # type: ignore[arg-type]
+            invitation_accept(token=token, user=user)
             messages.success(request, _("You have joined the organization."))
             return redirect("/")
         return render(

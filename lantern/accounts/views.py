@@ -3,7 +3,7 @@
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lantern.accounts import enrolment
 from lantern.accounts.forms import ReauthForm, TokenForm
 from lantern.accounts.middleware import is_verified
+from lantern.accounts.models import User
 from lantern.audit.services import audit_record
 from lantern.core.ratelimit import account_key, limited, too_many
 
@@ -77,7 +78,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     Setting up: the secret shown is this session's own (`enrolment.pending_key`); no device
     exists until a code from it is entered (`enrolment.totp_enrol_confirm`).
     """
-    user = request.user
+    user = cast(User, request.user)  # login_required
     next_url = safe_next(request)
     if is_verified(user):
         return redirect(next_url)
