@@ -231,6 +231,8 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 OTP_TOTP_ISSUER = "Lantern"
 LANTERN_SESSION_IDLE_SECONDS = env_int("LANTERN_SESSION_IDLE_SECONDS", 30 * 60)
 LANTERN_REAUTH_SECONDS = env_int("LANTERN_REAUTH_SECONDS", 5 * 60)
+# How long an invitation link works (it works once).
+LANTERN_INVITATION_DAYS = env_int("LANTERN_INVITATION_DAYS", 7)
 
 # Background tasks (django-tasks): notifications are handed to the task backend once the
 # change that causes them has committed. "immediate" runs them in the request (embedded

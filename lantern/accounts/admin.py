@@ -2,24 +2,33 @@
 
 Coalition admins are staff without superuser: what they may do comes from the "coalition
 admins" group (`accounts.services.COALITION_ADMIN_PERMISSIONS`). Nothing here lets them
-raise their own or anyone's privileges: superuser, staff, group and permission fields are
-read-only to them, superusers cannot be changed by them, and a membership is only ever
-added through `membership_add`.
+raise their own or anyone's privileges, or reach into an organization:
+
+- Memberships and invitations are view-only here, for everyone. Membership is granted only
+  through invitations (`membership_services`, `policy`): by the organization's own admins,
+  or by a coalition admin with the organization's confirmation (the people pages and
+  `lantern invite`).
+- Users: no adding (new accounts come through invitations) and, for anyone but a
+  superuser, no changing e-mail, password, SMS number or privileges: taking over an
+  account would bypass all of the above.
+- Organizations: the link to the HSDS organization is set when the organization is created
+  and then only a superuser changes it (re-linking would hand one organization's
+  confidential locations to another's members).
 """
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from lantern.accounts.models import ApiToken, Membership, Organization, User
-from lantern.accounts.services import membership_add
+from lantern.accounts.models import ApiToken, Invitation, Membership, Organization, User
 from lantern.audit.services import audit_record
 
 
@@ -117,6 +126,8 @@ class MembershipInline(admin.TabularInline):
 
 # Fields only a superuser may change: they decide who else is an admin.
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+# Fields only a superuser may change: they are how one logs in or is reached.
+CREDENTIAL_FIELDS = ("email", "sms_number")
 
 
 @admin.register(User)
@@ -160,7 +171,10 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         fields = tuple(super().get_readonly_fields(request, obj))
         if request.user.is_superuser:
             return fields
-        return fields + PRIVILEGE_FIELDS
+        return fields + CREDENTIAL_FIELDS + PRIVILEGE_FIELDS
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
@@ -175,6 +189,8 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
     ) -> HttpResponse:
+        if not request.user.is_superuser:
+            raise PermissionDenied
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
@@ -196,34 +212,71 @@ class OrganizationAdmin(AuditedAdmin):
     autocomplete_fields = ("hsds_organization",)
     readonly_fields = ("created",)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is None or request.user.is_superuser:
+            return fields
+        return (*fields, "hsds_organization")
 
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    """Memberships are added (through `membership_add`, which grants what the role needs
-    and audits it) and viewed; changing or removing one needs a service that also takes
-    back what the role granted, so neither is offered here."""
 
-    list_display = ("user", "organization", "role", "created")
-    list_filter = ("role",)
-    list_select_related = ("user", "organization")
-    search_fields = ("user__email", "organization__name")
-    autocomplete_fields = ("user", "organization")
-    fields = ("user", "organization", "role")
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        membership = membership_add(
-            user=obj.user,
-            organization=obj.organization,
-            role=obj.role,
-            actor=cast(User, request.user),
-        )
-        obj.pk, obj.created = membership.pk, membership.created
+class ViewOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(ViewOnlyAdmin):
+    """View only: memberships start by invitation (and the organization's confirmation)
+    and end through `membership_remove`, both on the people pages."""
+
+    list_display = ("user", "organization", "role", "created")
+    list_filter = ("role",)
+    list_select_related = ("user", "organization")
+    search_fields = ("user__email", "organization__name")
+    fields = ("user", "organization", "role", "created")
+    readonly_fields = fields
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ViewOnlyAdmin):
+    """View only, without the invited address or the token's hash."""
+
+    list_display = ("organization", "role", "invited_by", "created", "expires", "state")
+    list_filter = ("role",)
+    list_select_related = ("organization", "invited_by")
+    search_fields = ("organization__name",)
+    fields = (
+        "organization",
+        "role",
+        "invited_by",
+        "created",
+        "expires",
+        "needs_confirmation",
+        "confirmed_by",
+        "confirmed_at",
+        "accepted_by",
+        "accepted_at",
+        "revoked_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Invitation) -> str:
+        if obj.accepted_at:
+            return str(_("accepted"))
+        if obj.revoked_at:
+            return str(_("withdrawn"))
+        if not obj.is_open():
+            return str(_("expired"))
+        if obj.awaiting_confirmation:
+            return str(_("awaiting the organization's confirmation"))
+        return str(_("sent"))
 
 
 @admin.register(ApiToken)

@@ -1,11 +1,15 @@
 import uuid
+from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
+from lantern.accounts.roles import Role, role_choices
 from lantern.core.crypto import EncryptedTextField
+
+__all__ = ["ApiToken", "Invitation", "Membership", "Organization", "Role", "User"]
 
 
 class UserManager(BaseUserManager["User"]):
@@ -75,19 +79,12 @@ class Organization(models.Model):
         return self.name
 
 
-class Role(models.TextChoices):
-    PROVIDER_STAFF = "provider_staff", "Provider staff"
-    ADVOCATE = "advocate", "Advocate"
-    COALITION_ADMIN = "coalition_admin", "Coalition admin"
-    ANALYST = "analyst", "Analyst"
-
-
 class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.CharField(max_length=32, choices=Role.choices)
+    role = models.CharField(max_length=32, choices=role_choices)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -99,6 +96,54 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} @ {self.organization}"
+
+
+class Invitation(models.Model):
+    """An invitation to join an organization in a role (`invitation_services`).
+
+    The link's token is shown once (in the e-mail); only its SHA-256 is stored. It expires
+    and is used once. An invitation that needs the organization's confirmation (a coalition
+    admin inviting into an organization that has its own admin) is not sent, and cannot be
+    accepted, until one of that organization's admins confirms it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=32, choices=role_choices)
+    email = EncryptedTextField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    needs_confirmation = models.BooleanField(default=False)
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.role} @ {self.organization}"
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return self.needs_confirmation and self.confirmed_at is None
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        """Can still be accepted (or confirmed): not used, withdrawn or expired."""
+        now = now or timezone.now()
+        return self.accepted_at is None and self.revoked_at is None and self.expires > now
 
 
 class ApiToken(models.Model):

@@ -9,7 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from lantern.accounts.models import ApiToken, Membership, Role, User
+from lantern.accounts.models import ApiToken, Invitation, Membership, Organization, User
+from lantern.accounts.roles import Capability, roles_with
 from lantern.accounts.services import TOKEN_PREFIX, hash_token
 from lantern.core.errors import NotFound
 
@@ -107,4 +108,90 @@ def has_role(user: User | AnonymousUser, *roles: str) -> bool:
 
 
 def is_coalition_admin(user: User | AnonymousUser) -> bool:
-    return has_role(user, Role.COALITION_ADMIN)
+    return has_capability(user, Capability.ADMINISTER_COALITION)
+
+
+def organization_ids_with(user: Any, capability: Capability) -> set[Any]:
+    """Ids of the (account) organizations where `user` holds a role with `capability`.
+
+    Cached on the user object for the length of a request.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cache: dict[str, set[Any]] = user.__dict__.setdefault("_lantern_capability_orgs", {})
+    if capability not in cache:
+        cache[capability] = set(
+            Membership.objects.filter(user=user, role__in=roles_with(capability)).values_list(
+                "organization_id", flat=True
+            )
+        )
+    return cache[capability]
+
+
+def has_capability(user: Any, capability: Capability) -> bool:
+    return bool(organization_ids_with(user, capability))
+
+
+def organization_has_admin(organization: Organization) -> bool:
+    return Membership.objects.filter(
+        organization=organization,
+        role__in=roles_with(Capability.MANAGE_MEMBERS),
+        user__is_active=True,
+    ).exists()
+
+
+def organization_has_members(organization: Organization) -> bool:
+    return Membership.objects.filter(organization=organization).exists()
+
+
+def managed_organizations(user: Any) -> QuerySet[Organization]:
+    """The organizations whose people `user` manages (their organization admin roles)."""
+    return Organization.objects.filter(
+        pk__in=organization_ids_with(user, Capability.MANAGE_MEMBERS)
+    )
+
+
+def organization_members(organization: Organization) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("user__email", "role")
+    )
+
+
+def organization_invitations(organization: Organization) -> QuerySet[Invitation]:
+    """Invitations still open (not accepted, withdrawn or expired), newest first."""
+    return Invitation.objects.filter(
+        organization=organization,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires__gt=timezone.now(),
+    ).select_related("invited_by")
+
+
+def all_organizations() -> QuerySet[Organization]:
+    return Organization.objects.order_by("name")
+
+
+def organization_by_id(organization_id: Any) -> Organization:
+    found = Organization.objects.filter(pk=organization_id).first()
+    if found is None:
+        raise NotFound
+    return found
+
+
+def invitation_by_id(invitation_id: Any) -> Invitation:
+    """The invitation (whether the caller may act on it is the service's question)."""
+    found = Invitation.objects.select_related("organization").filter(pk=invitation_id).first()
+    if found is None:
+        raise NotFound
+    return found
+
+
+def membership_by_id(membership_id: Any) -> Membership:
+    found = (
+        Membership.objects.select_related("user", "organization").filter(pk=membership_id).first()
+    )
+    if found is None:
+        raise NotFound
+    return found

@@ -1,4 +1,9 @@
-"""Writes for accounts: users, memberships and API tokens."""
+"""Writes for accounts: users, memberships and API tokens.
+
+`membership_add` is the low-level grant: it checks no policy, so only trusted code calls it
+(an accepted invitation, the operator's command line, the demo seed, tests). People and
+pages grant and end memberships through `membership_services`, which asks `policy`.
+"""
 
 import hashlib
 import secrets
@@ -11,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lantern.accounts.models import ApiToken, Membership, Organization, Role, User
+from lantern.accounts.roles import REGISTRY
 from lantern.audit.services import audit_record
 
 TOKEN_PREFIX = "lt_"  # noqa: S105 - a marker, not a secret
@@ -31,9 +37,10 @@ COALITION_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "unit": ("view", "add", "change"),
     },
     "accounts": {
-        "user": ("view", "add", "change"),
+        "user": ("view", "change"),
         "organization": ("view", "add", "change"),
-        "membership": ("view", "add"),
+        "membership": ("view",),
+        "invitation": ("view",),
         "apitoken": ("view",),
     },
     "audit": {"auditevent": ("view",)},
@@ -107,7 +114,7 @@ def token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
 def membership_add(
     *, user: User, organization: Organization, role: str, actor: User | None
 ) -> Membership:
-    if role not in Role.values:
+    if role not in REGISTRY:
         raise ValueError(f"role: unknown role {role!r}")
     membership, created = Membership.objects.get_or_create(
         user=user, organization=organization, role=role
@@ -117,7 +124,7 @@ def membership_add(
         if not user.is_staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
-        user.groups.add(_coalition_admin_group())
+        user.groups.add(coalition_admin_group())
     if created:
         audit_record(
             actor=actor,
@@ -129,7 +136,7 @@ def membership_add(
     return membership
 
 
-def _coalition_admin_group() -> Group:
+def coalition_admin_group() -> Group:
     """The group, created with its permissions if missing (a flushed test database)."""
     group, created = Group.objects.get_or_create(name=COALITION_ADMIN_GROUP)
     if created:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from lantern.accounts import token_views, views
+from lantern.accounts import people_views, token_views, views
 
 app_name = "accounts"
 
@@ -12,4 +12,22 @@ urlpatterns = [
     path("reauth/", views.reauth, name="reauth"),
     path("tokens/", token_views.token_list, name="tokens"),
     path("tokens/<uuid:token_id>/revoke/", token_views.token_revoke_view, name="token-revoke"),
+    path("invitation/<str:token>/", people_views.invitation, name="invitation"),
+    path("people/", people_views.people, name="people"),
+    path("people/invite/", people_views.people_invite, name="people-invite"),
+    path(
+        "people/invitations/<uuid:invitation_id>/confirm/",
+        people_views.invitation_confirm_view,
+        name="invitation-confirm",
+    ),
+    path(
+        "people/invitations/<uuid:invitation_id>/withdraw/",
+        people_views.invitation_withdraw_view,
+        name="invitation-withdraw",
+    ),
+    path(
+        "people/members/<int:membership_id>/remove/",
+        people_views.membership_remove_view,
+        name="membership-remove",
+    ),
 ]

@@ -1,12 +1,8 @@
 """Log in with password, then a TOTP code; set up TOTP on first log-in; re-authenticate."""
 
 import time
-from base64 import b32encode
-from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
-import qrcode
-import qrcode.image.svg
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -18,9 +14,11 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from lantern.accounts import enrolment
 from lantern.accounts.forms import ReauthForm, TokenForm
 from lantern.accounts.middleware import is_verified
 from lantern.accounts.reauth import REAUTH_SESSION_KEY
+from lantern.accounts.models import User
 from lantern.audit.services import audit_record
 from lantern.core.ratelimit import account_key, limited, too_many
 
@@ -65,58 +63,48 @@ class LoginView(auth_views.LoginView):
         return f"{reverse('accounts:two-factor')}?{query}"
 
 
-def _totp_device(user: Any, *, confirmed: bool) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("id").first()
-
-
-def _qr_svg(config_url: str) -> str:
-    image = qrcode.make(config_url, image_factory=qrcode.image.svg.SvgPathImage)
-    buffer = BytesIO()
-    image.save(buffer)
-    return buffer.getvalue().decode()
+def _confirmed_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
 
 
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Verify a TOTP code, or set up the authenticator on first log-in."""
-    user = request.user
+    """Verify a TOTP code, or set up the authenticator on first log-in.
+
+    Setting up: the secret shown is this session's own (`enrolment.pending_key`); no device
+    exists until a code from it is entered (`enrolment.totp_enrol_confirm`).
+    """
+    user = cast(User, request.user)  # login_required
     next_url = safe_next(request)
     if is_verified(user):
         return redirect(next_url)
-    device = _totp_device(user, confirmed=True)
-    setting_up = device is None
-    if setting_up:
-        device = _totp_device(user, confirmed=False) or TOTPDevice.objects.create(
-            user=user, name="authenticator", confirmed=False
-        )
+    setting_up = _confirmed_device(user) is None
+    key = enrolment.pending_key(request.session, purpose=str(user.pk)) if setting_up else ""
     form = TokenForm(request.POST or None)
     if request.method == "POST":
         if limited(request, "otp", key=account_key(str(user.pk)), increment=False):
             return too_many(request)
         if form.is_valid():
             token = form.cleaned_data["token"]
-            matched = device if device.verify_token(token) else None  # type: ignore[union-attr]
-            if matched is None and not setting_up:
+            if setting_up:
+                matched = enrolment.totp_enrol_confirm(user=user, key_hex=key, token=token)
+            else:
                 matched = match_token(user, token)
             if matched is not None:
-                if setting_up:
-                    matched.confirmed = True
-                    matched.save(update_fields=["confirmed"])
                 otp_login(request, matched)
+                enrolment.forget_key(request.session)
                 request.session[REAUTH_SESSION_KEY] = int(time.time())
-                audit_record(
-                    actor=user,
-                    action="login.2fa" if not setting_up else "2fa.enrol",
-                    object_type="user",
-                    object_id=user.pk,
-                )
+                if not setting_up:
+                    audit_record(
+                        actor=user, action="login.2fa", object_type="user", object_id=user.pk
+                    )
                 return redirect(next_url)
             limited(request, "otp", key=account_key(str(user.pk)))
             form.add_error("token", _("That code did not work. Try the newest code."))
     context: dict[str, Any] = {"form": form, "next": next_url, "setting_up": setting_up}
     if setting_up:
-        context["qr_svg"] = _qr_svg(device.config_url)  # type: ignore[union-attr]
-        context["secret"] = b32encode(device.bin_key).decode()  # type: ignore[union-attr]
+        context["qr_svg"] = enrolment.qr_svg(key, account=user.email)
+        context["secret"] = enrolment.secret_text(key)
     return render(request, "accounts/two_factor.html", context)
 
 

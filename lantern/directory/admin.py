@@ -6,7 +6,8 @@
 - Capacities are view-only: only the owning organization changes them (`policy`), through
   `capacity_set`, which keeps metadata and the audit trail.
 - A confidential location's exact point is never shown to anyone outside its organization,
-  coalition admins included (`policy.sees_exact_location`), and they cannot make it public.
+  coalition admins included (`policy.sees_exact_location`), and they can neither make it
+  public nor move it to another organization.
 - The Lantern profile's own taxonomies and terms are view-only: matching depends on them.
 - Every admin write bumps `last_modified` where the model has one (API clients sync on it)
   and leaves an audit event (`AuditedAdmin`).
@@ -141,9 +142,11 @@ class LocationAdmin(DirectoryAdmin):
             "coarse_longitude",
             "last_modified",
         )
-        # Unticking "confidential" would make the exact point public, so only its own
-        # organization may.
-        return (*fields, "confidential") if self._hides_exact(request, obj) else fields
+        # Unticking "confidential" would make the exact point public, and moving the
+        # location to another organization would show it to that one's members, so only
+        # its own organization may.
+        hidden = self._hides_exact(request, obj)
+        return (*fields, "confidential", "organization") if hidden else fields
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         location_protect(obj)

@@ -47,6 +47,8 @@ DEMO_USERS = {
     "admin@demo.lantern.test": ("Demo Coalition", Role.COALITION_ADMIN),
     "advocate@demo.lantern.test": ("Demo Advocacy Network", Role.ADVOCATE),
     "provider@demo.lantern.test": (None, Role.PROVIDER_STAFF),
+    # Admin of the demo provider: invites, confirms and removes its people (/accounts/people/).
+    "orgadmin@demo.lantern.test": (None, Role.ORGANIZATION_ADMIN),
     "analyst@demo.lantern.test": ("Demo Coalition", Role.ANALYST),
 }
 

@@ -21,11 +21,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from lantern.accounts.roles import Capability
+from lantern.accounts.selectors import has_capability
 from lantern.core import postcodes
 from lantern.matching import engine, labels, policy
 from lantern.matching.services import MAX_LIMIT, MatchItem, find_help
 from lantern.matching.survivor import result_card
-from lantern.referrals import policy as referral_policy
 
 YES_NO = [("", _("Not stated")), ("yes", _("Yes")), ("no", _("No"))]
 SORTS = [
@@ -260,7 +261,7 @@ def advocate_search(request: HttpRequest) -> HttpResponse:
                 person.setlist(name, values)
         context.update(
             searched=True,
-            may_refer=referral_policy.may_refer(request.user),
+            may_refer=has_capability(request.user, Capability.REFER),
             refer_query=person.urlencode(),
             total=page.total,
             rows=rows,

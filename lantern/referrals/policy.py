@@ -11,40 +11,24 @@ from typing import Any
 
 from django.db.models import Q
 
-from lantern.accounts.models import Membership, Role
-
-REFERRING_ROLES = (Role.ADVOCATE, Role.PROVIDER_STAFF, Role.COALITION_ADMIN)
-RECEIVING_ROLES = (Role.PROVIDER_STAFF,)
-METRICS_ROLES = (Role.COALITION_ADMIN, Role.ANALYST)
-
-
-def _org_ids(user: Any, roles: tuple[str, ...]) -> set[Any]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    cache: dict[tuple[str, ...], set[Any]] = user.__dict__.setdefault("_referral_orgs", {})
-    if roles not in cache:
-        cache[roles] = set(
-            Membership.objects.filter(user=user, role__in=roles).values_list(
-                "organization_id", flat=True
-            )
-        )
-    return cache[roles]
+from lantern.accounts.roles import Capability
+from lantern.accounts.selectors import has_capability, organization_ids_with
 
 
 def referring_organization_ids(user: Any) -> set[Any]:
-    return _org_ids(user, REFERRING_ROLES)
+    return organization_ids_with(user, Capability.REFER)
 
 
 def receiving_organization_ids(user: Any) -> set[Any]:
-    return _org_ids(user, RECEIVING_ROLES)
+    return organization_ids_with(user, Capability.ANSWER_REFERRALS)
 
 
 def may_refer(user: Any) -> bool:
-    return bool(referring_organization_ids(user))
+    return has_capability(user, Capability.REFER)
 
 
 def may_see_metrics(user: Any) -> bool:
-    return bool(_org_ids(user, METRICS_ROLES))
+    return has_capability(user, Capability.VIEW_METRICS)
 
 
 def visibility(user: Any) -> Q | None:

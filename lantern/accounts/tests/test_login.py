@@ -1,8 +1,10 @@
 import re
 import time
+from base64 import b32decode, b32encode
 
 import pytest
 from django.test import Client
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.audit.models import AuditEvent
@@ -66,20 +68,78 @@ def test_wrong_code_is_refused_and_counts_toward_the_limit(rate_limits):
     assert statuses[0] == 200 and statuses[-1] == 429
 
 
+def _shown_secret(page) -> str:
+    match = re.search(rb'data-testid="totp-secret">([A-Z2-7=]+)<', page.content)
+    assert match, page.content
+    return match.group(1).decode()
+
+
+def _code_for(secret: str) -> str:
+    totp = TOTP(b32decode(secret), 30, 0, 6, 0)
+    totp.time = time.time()
+    return f"{totp.token():06d}"
+
+
+def _post_code(client: Client, code: str):
+    token = client.cookies["csrftoken"].value
+    return client.post("/accounts/two-factor/", {"token": code, "csrfmiddlewaretoken": token})
+
+
 def test_first_login_enrols_an_authenticator():
     user = UserFactory()
     client = Client(enforce_csrf_checks=True)
     _password_step(client, user.email)
     page = client.get("/accounts/two-factor/")
     assert b"<svg" in page.content
-    secret = re.search(rb'data-testid="totp-secret">([A-Z2-7=]+)<', page.content)
-    assert secret
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
-    token = client.cookies["csrftoken"].value
-    client.post("/accounts/two-factor/", {"token": totp_code(device), "csrfmiddlewaretoken": token})
-    device.refresh_from_db()
-    assert device.confirmed
+    secret = _shown_secret(page)
+    response = _post_code(client, _code_for(secret))
+    assert response.status_code == 302 and response["Location"] == "/"
+    device = TOTPDevice.objects.get(user=user)
+    assert device.confirmed and device.bin_key == b32decode(secret)
     assert AuditEvent.objects.filter(action="2fa.enrol", actor=user).exists()
+
+
+def test_showing_the_enrolment_page_stores_nothing():
+    user = UserFactory()
+    client = Client(enforce_csrf_checks=True)
+    _password_step(client, user.email)
+    first = _shown_secret(client.get("/accounts/two-factor/"))
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    # The same session keeps its secret across reloads; it is bound to this session only.
+    assert _shown_secret(client.get("/accounts/two-factor/")) == first
+
+
+def test_a_secret_seen_after_a_password_only_login_never_becomes_a_second_factor():
+    """Someone with the password sees an enrolment secret; the owner then enrols. The
+    owner must get another secret, and the first one must not open the account."""
+    user = UserFactory()
+    intruder = Client(enforce_csrf_checks=True)
+    _password_step(intruder, user.email)
+    seen = _shown_secret(intruder.get("/accounts/two-factor/"))
+
+    owner = Client(enforce_csrf_checks=True)
+    _password_step(owner, user.email)
+    owners = _shown_secret(owner.get("/accounts/two-factor/"))
+    assert owners != seen
+    assert _post_code(owner, _code_for(owners)).status_code == 302
+
+    later = Client(enforce_csrf_checks=True)
+    _password_step(later, user.email)
+    refused = _post_code(later, _code_for(seen))
+    assert refused.status_code == 200 and b"did not work" in refused.content
+    assert list(TOTPDevice.objects.filter(user=user).values_list("confirmed", flat=True)) == [True]
+
+
+def test_enrolling_deletes_every_other_unconfirmed_device():
+    user = UserFactory()
+    stale = TOTPDevice.objects.create(user=user, name="older attempt", confirmed=False)
+    client = Client(enforce_csrf_checks=True)
+    _password_step(client, user.email)
+    secret = _shown_secret(client.get("/accounts/two-factor/"))
+    assert secret != b32encode(stale.bin_key).decode()
+    assert _post_code(client, _code_for(secret)).status_code == 302
+    assert not TOTPDevice.objects.filter(pk=stale.pk).exists()
+    assert TOTPDevice.objects.filter(user=user).count() == 1
 
 
 def test_repeated_password_failures_lock_the_account(rate_limits):

@@ -437,6 +437,115 @@ OPERATIONS.update(
     }
 )
 
+
+def _invitation_path(world: World) -> str:
+    """An open invitation for a new address into organization B, made by the operator."""
+    if "_invitation_path" not in world.__dict__:
+        from lantern.accounts.membership_services import invitation_create
+
+        link = invitation_create(
+            actor=None, organization=world.org_b, email="invitee@example.test", role="advocate"
+        ).link
+        world.__dict__["_invitation_path"] = (link or "").removeprefix("http://127.0.0.1:8000")
+    return world.__dict__["_invitation_path"]
+
+
+def _asked_invitation(world: World) -> Any:
+    """An invitation into organization B awaiting B's confirmation (B has no admin here)."""
+    if "_asked_invitation" not in world.__dict__:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from lantern.accounts.models import Invitation
+
+        world.__dict__["_asked_invitation"] = Invitation.objects.create(
+            organization=world.org_b,
+            role="provider_staff",
+            email="asked@example.test",
+            token_hash="0" * 64,
+            expires=timezone.now() + timedelta(days=1),
+            needs_confirmation=True,
+        )
+    return world.__dict__["_asked_invitation"]
+
+
+def _analyst_membership(world: World) -> Any:
+    return world["analyst"].user.memberships.get()
+
+
+PAGES.update(
+    {
+        "accounts/invitation/<str:token>/": [
+            Row(
+                "GET",
+                _invitation_path,
+                split(200, 404),
+                notes="the link is the credential; logged in as someone else: not found",
+            ),
+            Row(
+                "POST",
+                _invitation_path,
+                split(200, 404),
+                body=lambda w: {},
+                notes="an empty form comes back with its errors",
+            ),
+            Row("GET", lambda w: "/accounts/invitation/forged/", each(404)),
+        ],
+        "accounts/people/": [
+            Row(
+                "GET",
+                lambda w: "/accounts/people/",
+                split(302, 404, coalition_admin=200),
+                notes="organization admins (their own organizations) and coalition admins",
+            ),
+            Row("POST", lambda w: "/accounts/people/", each(405), body=lambda w: {}),
+        ],
+        "accounts/people/invite/": [
+            Row("GET", lambda w: "/accounts/people/invite/", each(405)),
+            Row(
+                "POST",
+                lambda w: "/accounts/people/invite/",
+                split(302, 404),
+                body=lambda w: {
+                    "organization": str(w.org_b.pk),
+                    "email": "someone.new@example.test",
+                    "role": "provider_staff",
+                },
+                notes="B's admins only; a coalition admin may not: B has members, no admin",
+            ),
+        ],
+        "accounts/people/invitations/<uuid:invitation_id>/confirm/": [
+            Row(
+                "POST",
+                lambda w: f"/accounts/people/invitations/{_asked_invitation(w).pk}/confirm/",
+                split(302, 404),
+                body=lambda w: {},
+                notes="only the organization's own admins confirm",
+            )
+        ],
+        "accounts/people/invitations/<uuid:invitation_id>/withdraw/": [
+            Row(
+                "POST",
+                lambda w: f"/accounts/people/invitations/{_asked_invitation(w).pk}/withdraw/",
+                split(302, 404),
+                body=lambda w: {},
+                notes="the organization's admins and whoever made it",
+            )
+        ],
+        "accounts/people/members/<int:membership_id>/remove/": [
+            Row(
+                "POST",
+                lambda w: f"/accounts/people/members/{_analyst_membership(w).pk}/remove/",
+                split(302, 404, analyst=302),
+                body=lambda w: {},
+                notes="the organization's admins, or the member (leaving)",
+            )
+        ],
+    }
+)
+
+
 # Resolver routes that are not OpenAPI operations but belong to the API.
 API_EXTRAS = {
     "api/v1/openapi.json": [
@@ -592,3 +701,37 @@ def test_admin_routes_are_for_coalition_admins_only(world):
             # Everyone else is sent to log in (the same answer whether the page exists or not).
             assert response.status_code == 302, (persona, url, response.status_code)
             assert response["Location"].startswith("/admin/login/"), (persona, url)
+
+
+ADMIN_GRANT_PATHS = (
+    "/admin/accounts/membership/add/",
+    "/admin/accounts/invitation/add/",
+    "/admin/accounts/user/add/",
+)
+
+
+def test_the_admin_grants_no_membership_to_anyone(world):
+    """No persona can make anyone a member through Django's admin (threat-model row 35): coalition
+    admins are refused (403), everyone else is sent to log in."""
+    from lantern.accounts.models import Membership
+
+    before = Membership.objects.count()
+    for persona in PERSONAS:
+        client = world[persona].client()
+        client.get("/accounts/login/")
+        token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else ""
+        for path in ADMIN_GRANT_PATHS:
+            user = world[persona].user or world["provider_c"].user
+            response = client.post(
+                path,
+                {
+                    "user": str(user.pk),
+                    "organization": str(world.org_b.pk),
+                    "role": "provider_staff",
+                    "email": "grab@example.test",
+                    "csrfmiddlewaretoken": token,
+                },
+            )
+            expected = 403 if persona == "coalition_admin" else 302
+            assert response.status_code == expected, (persona, path, response.status_code)
+    assert Membership.objects.count() == before

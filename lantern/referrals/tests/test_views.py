@@ -483,10 +483,11 @@ def test_search_results_offer_hold_and_refer_with_the_person_filters(world):
 
 
 def test_search_results_have_no_refer_link_for_those_who_may_not_refer(world, monkeypatch):
-    # Today every role of the advocate search may refer; the link still follows the policy.
-    from lantern.referrals import policy
+    # Today every role of the advocate search may refer; the link still follows the
+    # capability (`Capability.REFER`, which `referrals.policy.may_refer` asks too).
+    from lantern.matching import advocate
 
-    monkeypatch.setattr(policy, "may_refer", lambda user: False)
+    monkeypatch.setattr(advocate, "has_capability", lambda user, capability: False)
     html = client(world, "advocate_a").get(reverse("matching:advocate-search")).content.decode()
     assert 'data-testid="advocate-result"' in html and "Hold and refer" not in html
 
