@@ -17,8 +17,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lantern.accounts import enrolment
 from lantern.accounts.forms import ReauthForm, TokenForm
 from lantern.accounts.middleware import is_verified
-from lantern.accounts.reauth import REAUTH_SESSION_KEY
 from lantern.accounts.models import User
+from lantern.accounts.reauth import REAUTH_SESSION_KEY
 from lantern.audit.services import audit_record
 from lantern.core.ratelimit import account_key, limited, too_many
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_organization_takes_help_requests'),
+        ('accounts', '0005_roles_memberships_invitations'),
     ]
 
     operations = [
