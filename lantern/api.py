@@ -9,8 +9,7 @@ from ninja import NinjaAPI, Schema
 from lantern.accounts.api_auth import api_user, optional_auth, token_auth, write_auth
 from lantern.accounts.selectors import memberships_of
 from lantern.consent.api import router as consent_router
-from lantern.core.api_errors import FieldError
-from lantern.core.errors import NotFound
+from lantern.core.api_errors import install_error_handlers
 from lantern.directory.api import router as directory_router
 from lantern.directory.profile import profile_document
 from lantern.matching.api import router as matching_router
@@ -45,16 +44,8 @@ api = LanternAPI(
 )
 
 
-@api.exception_handler(FieldError)
-def _field_error(request: HttpRequest, exc: FieldError) -> Any:
-    return api.create_response(request, exc.payload(), status=422)
-
-
-@api.exception_handler(NotFound)
-def _not_found(request: HttpRequest, exc: NotFound) -> Any:
-    return api.create_response(
-        request, {"detail": [{"loc": ["path"], "msg": "Not found."}]}, status=404
-    )
+# FieldError 422, NotFound/Http404 404, 401 with WWW-Authenticate, 413: one error shape.
+install_error_handlers(api)
 
 
 class ApiMeta(Schema):

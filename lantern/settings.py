@@ -90,15 +90,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "lantern.accounts.middleware.SessionSecurityMiddleware",
+    # Every API 4xx below here (429 included) leaves in the one error shape.
+    "lantern.core.api_errors.ApiErrorShapeMiddleware",
     "lantern.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "lantern.core.middleware.PrivacyHeadersMiddleware",
     "lantern.core.middleware.DomainErrorMiddleware",
+    # Innermost: its 405 page still gets the headers the middleware above adds.
+    "lantern.core.error_pages.ErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "lantern.urls"
+CSRF_FAILURE_VIEW = "lantern.core.error_pages.csrf_failure"
+# Bodies above this answer 413 (lantern.core.error_pages, lantern.core.api_errors).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LANTERN_MAX_BODY_BYTES", 2_621_440)
 WSGI_APPLICATION = "lantern.wsgi.application"
 
 TEMPLATES = [
