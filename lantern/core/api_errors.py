@@ -23,7 +23,7 @@ API_PREFIX = "/api/"
 DEFAULT_LOC: dict[int, list[str]] = {
     400: ["body"],
     401: ["header", "Authorization"],
-    403: ["header", "Authorization"],
+    403: ["request"],
     404: ["path"],
     405: ["method"],
     409: ["body"],
@@ -144,7 +144,12 @@ class ApiErrorShapeMiddleware:
             return response
         text = payload.get("detail") if isinstance(payload, dict) else None
         msg = text if isinstance(text, str) and text else _reason(response)
-        shaped = api_error_response(response.status_code, msg)
+        body = error_detail(response.status_code, msg)
+        if isinstance(payload, dict):  # other keys stay (e.g. "reauth": where to confirm)
+            body = {**payload, **body}
+        shaped = JsonResponse(body, status=response.status_code)
+        if response.status_code == 401:
+            shaped["WWW-Authenticate"] = "Bearer"
         for header in ("Allow", "Retry-After", "WWW-Authenticate", "Cache-Control"):
             if header in response:
                 shaped[header] = response[header]

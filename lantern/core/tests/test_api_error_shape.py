@@ -91,3 +91,18 @@ def test_a_conflict_is_a_json_409(world):
         advocate.client(), "/api/v1/referrals", json.dumps(body), **advocate.api_headers()
     )
     assert_error_shape(response, 409)
+
+
+def test_reshaping_keeps_the_answers_other_keys():
+    from django.http import JsonResponse
+    from django.test import RequestFactory
+
+    from lantern.core.api_errors import ApiErrorShapeMiddleware
+
+    inner = JsonResponse({"detail": "Confirm it is you first.", "reauth": "/r/"}, status=403)
+    middleware = ApiErrorShapeMiddleware(lambda request: inner)
+    response = middleware(RequestFactory().post("/api/v1/consents/x/revoke"))
+    assert json.loads(response.content) == {
+        "detail": [{"loc": ["request"], "msg": "Confirm it is you first."}],
+        "reauth": "/r/",
+    }
