@@ -60,7 +60,14 @@ def _settings_in_subprocess(tmp_path, **env: str) -> dict:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "LANTERN_ENCRYPTION_KEYS", "LANTERN_ENV"}
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "LANTERN_ENCRYPTION_KEYS",
+            "LANTERN_ENV",
+            "LANTERN_SECRETS_FILE",
+        }
     }
     clean.update({"LANTERN_VAR_DIR": str(tmp_path), **env})
     code = (
