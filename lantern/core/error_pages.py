@@ -9,6 +9,7 @@ return themselves (405 from `require_POST`, ninja's "Method not allowed").
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -63,9 +64,17 @@ def error_response(request: HttpRequest, status: int) -> HttpResponse:
     if is_api_request(request):
         return api_error_response(status, API_MESSAGES.get(status, "Error."))
     title, explanation = MESSAGES[status]
-    context = {"status": status, "title": title, "explanation": explanation}
+    context = {
+        "status": status,
+        "title": title,
+        "explanation": explanation,
+        "quick_exit_url": settings.LANTERN_QUICK_EXIT_URL,
+    }
     try:
-        html: str = render_to_string("core/error.html", context, request=request)
+        # Rendered without the request: the same bytes for every caller (a 404 for "not
+        # allowed" is indistinguishable from one for "missing": no CSRF token, nonce or
+        # account menu), and no context processor that could fail inside a 500.
+        html: str = render_to_string("core/error.html", context)
     except Exception:  # a broken page (database down ...) must not hide the error page
         if status != 500:
             raise

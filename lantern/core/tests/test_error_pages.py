@@ -60,3 +60,13 @@ def test_an_api_server_error_is_json_without_internals():
     response = Client(raise_request_exception=False).get("/api/v1/boom")
     assert response.status_code == 500
     assert response.json() == {"detail": [{"loc": ["request"], "msg": "Server error."}]}
+
+
+def test_the_404_page_is_the_same_for_every_caller(world):
+    """No CSRF token, nonce or account menu: "not allowed" and "missing" cannot differ."""
+    client = world["provider_b"].client()
+    first = client.get("/a-guessed/address/")
+    second = Client().get("/another/guess/")
+    assert first.status_code == second.status_code == 404
+    assert first.content == second.content
+    assert b"csrfmiddlewaretoken" not in first.content
