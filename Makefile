@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup run test lint types audit fmt bench clean
+.PHONY: setup secrets run test check suite lint types audit fmt bench clean
 
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -20,8 +20,12 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-setup: $(STAMP) $(NODE_STAMP)
+setup: $(STAMP) $(NODE_STAMP) secrets
+
+# This install's SECRET_KEY and encryption key, made up here once (var/secrets.env, 0600).
+secrets: $(STAMP)
 	mkdir -p var
+	$(BIN)/python scripts/init-secrets
 
 run: setup
 	$(BIN)/lantern migrate --noinput
@@ -40,8 +44,14 @@ types: setup
 audit: setup
 	scripts/audit-deps
 
-test: lint types audit
+# `make test` = `make check` (lint, types, dependency audit) + `make suite` (the tests).
+# CI (.ci/run) runs `check` once and `suite` twice: on SQLite and on PostgreSQL.
+test: check suite
+
+check: lint types audit
 	$(BIN)/lint-imports --no-cache
+
+suite: setup
 	$(BIN)/lantern makemigrations --check --dry-run
 	$(BIN)/pytest -q -n 2
 

@@ -547,6 +547,12 @@ def server_env(database_url: str) -> dict[str, str]:
             "LANTERN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS is the proxy's job
+            # Production refuses backends that print messages; the load sends none.
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            "LANTERN_SMS_BACKEND": "lantern.notify.sms.HttpSmsBackend",
+            "LANTERN_SMS_HTTP_URL": "https://127.0.0.1:9/sms",
+            "LANTERN_SMS_HTTP_TOKEN": secrets.token_urlsafe(20),
+            "LANTERN_SMS_FROM": "555-0100",
             "DATABASE_URL": database_url,
             "REDIS_URL": REDIS_URL,
             "RATELIMIT_ENABLE": "true",

@@ -10,8 +10,7 @@ from ninja.errors import AuthenticationError
 from lantern.accounts.api_auth import api_user, optional_auth, unauthenticated_answer, write_auth
 from lantern.accounts.selectors import memberships_of
 from lantern.consent.api import router as consent_router
-from lantern.core.api_errors import FieldError
-from lantern.core.errors import NotFound
+from lantern.core.api_errors import install_error_handlers
 from lantern.directory.api import router as directory_router
 from lantern.directory.profile import profile_document
 from lantern.matching.api import router as matching_router
@@ -52,24 +51,18 @@ api = LanternAPI(
 )
 
 
-@api.exception_handler(FieldError)
-def _field_error(request: HttpRequest, exc: FieldError) -> Any:
-    return api.create_response(request, exc.payload(), status=422)
+# FieldError 422, NotFound/Http404 404, 401 with WWW-Authenticate, 413: one error shape.
+install_error_handlers(api)
 
 
+# Accounts knows why a bearer token failed (RFC 6750 `invalid_token`): its answer replaces the
+# generic 401 installed above.
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> Any:
     body, challenge = unauthenticated_answer(request)
     response = api.create_response(request, body, status=401)
     response["WWW-Authenticate"] = challenge
     return response
-
-
-@api.exception_handler(NotFound)
-def _not_found(request: HttpRequest, exc: NotFound) -> Any:
-    return api.create_response(
-        request, {"detail": [{"loc": ["path"], "msg": "Not found."}]}, status=404
-    )
 
 
 class ApiMeta(Schema):

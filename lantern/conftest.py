@@ -1,4 +1,7 @@
+import os
+import shutil
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -31,7 +34,9 @@ def _restore_migration_data(request, django_db_blocker):
 
 # --- Browser tests: Playwright for Python driving Debian's Chromium ----------------------
 
-CHROMIUM = "/usr/bin/chromium"
+# LANTERN_CHROMIUM points the browser tests at another Chromium (or, in tests of this gate,
+# at one that does not exist).
+CHROMIUM = os.environ.get("LANTERN_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,19 +46,60 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+# Every browser-test skip carries this text; the end-of-run summary counts it.
+BROWSER_SKIP_MARK = "browser test skipped: Chromium not found"
+INSTALL_HINT = (
+    "install Debian's Chromium (`apt-get install chromium`) or point LANTERN_CHROMIUM at a "
+    "Chromium executable"
+)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require_chromium(path: str, *, ci: bool) -> str:
+    """The Chromium executable, or a skip (on a developer machine) or a failure (in CI)
+    naming what is missing and how to install it."""
+    found = shutil.which(path)
+    if found:
+        return found
+    if ci:
+        pytest.fail(
+            f"Chromium not found at {path} and CI=true: browser tests must run; {INSTALL_HINT}"
+        )
+    pytest.skip(f"{BROWSER_SKIP_MARK} at {path}; {INSTALL_HINT}")
+
+
+def browser_skip_summary(skipped_reports: list[Any]) -> list[str]:
+    """Lines for the end of the run when browser tests were skipped; none otherwise."""
+    reasons = [str(getattr(report, "longrepr", "")) for report in skipped_reports]
+    count = sum(BROWSER_SKIP_MARK in reason for reason in reasons)
+    if not count:
+        return []
+    return [
+        f"{count} browser test{'s' if count != 1 else ''} SKIPPED: Chromium was not found at "
+        f"{CHROMIUM}.",
+        f"They check real pages in a real browser (quick exit, accessibility, CSP). To run them, "
+        f"{INSTALL_HINT}.",
+        "In CI (CI=true) a missing Chromium fails the run instead.",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    lines = browser_skip_summary(terminalreporter.stats.get("skipped", []))
+    if lines:
+        terminalreporter.write_sep("=", "browser tests skipped", yellow=True, bold=True)
+        for line in lines:
+            terminalreporter.write_line(line, yellow=True, bold=True)
 
 
 @pytest.fixture(scope="session")
 def chromium():
     """A headless Chromium for the session. Outside CI a machine without Chromium skips the
-    browser tests; in CI (CI=true) a missing browser is a failure, never a silent skip."""
-    import os
-    import shutil
-
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    browser tests (and the run ends by saying so); in CI (CI=true) a missing browser is a
+    failure, never a skip."""
+    executable = require_chromium(CHROMIUM, ci=in_ci())
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
     # the test itself around it are still synchronous and safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -61,7 +107,7 @@ def chromium():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()

@@ -1,7 +1,10 @@
 """One environment-driven settings module for every deployment.
 
-Safe defaults for the embedded run (`make run`: SQLite in var/); production sets
-LANTERN_ENV=production and must then provide SECRET_KEY and the encryption keys.
+Safe defaults for the embedded run (`make run`: SQLite in var/): DEBUG is off unless DEBUG=1,
+and the secret key and encryption keys are this install's own, generated at set-up into
+var/secrets.env (mode 0600, never committed). Production sets LANTERN_ENV=production and must
+provide SECRET_KEY and LANTERN_ENCRYPTION_KEYS in the environment; lantern.core.checks refuses
+to start with development secrets, DEBUG, or e-mail/SMS backends that print or store messages.
 """
 
 from datetime import timedelta
@@ -13,11 +16,13 @@ from csp.constants import NONCE as CSP_NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from lantern.core.env import (
-    development_encryption_key,
     env_bool,
     env_int,
     env_list,
     env_str,
+    new_encryption_key,
+    new_secret_key,
+    read_secrets_file,
 )
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -26,19 +31,31 @@ VAR_DIR = Path(env_str("LANTERN_VAR_DIR", str(PROJECT_DIR / "var")) or "var")
 
 LANTERN_ENV = env_str("LANTERN_ENV", "development")
 PRODUCTION = LANTERN_ENV == "production"
-INSECURE_DEV_SECRET_KEY = "lantern-insecure-development-key-never-use-in-production"  # noqa: S105
 
-DEBUG = env_bool("DEBUG", not PRODUCTION)
-SECRET_KEY = env_str("SECRET_KEY", INSECURE_DEV_SECRET_KEY) or INSECURE_DEV_SECRET_KEY
+# Outside production the per-install secrets file (`make setup` writes it) supplies what the
+# environment does not. With neither (a test run, a bare checkout), this process makes up
+# ephemeral secrets: safe, but data encrypted with them is unreadable after a restart.
+SECRETS_FILE = Path(env_str("LANTERN_SECRETS_FILE", str(VAR_DIR / "secrets.env")))
+_file_secrets = {} if PRODUCTION else read_secrets_file(SECRETS_FILE)
+_secret_key = env_str("SECRET_KEY") or _file_secrets.get("SECRET_KEY")
+_encryption_keys = env_str("LANTERN_ENCRYPTION_KEYS") or _file_secrets.get(
+    "LANTERN_ENCRYPTION_KEYS"
+)
+LANTERN_EPHEMERAL_SECRETS = not PRODUCTION and not (_secret_key and _encryption_keys)
+
+# DEBUG only when asked for (DEBUG=1): it shows tracebacks and settings to anyone.
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = _secret_key or ("" if PRODUCTION else new_secret_key())
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = (env_str("LANTERN_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
-# Fernet keys for personal fields, newest first. Development falls back to a fixed key;
-# production refuses to start without real keys (lantern.core.checks).
-LANTERN_ENCRYPTION_KEYS = env_list(
-    "LANTERN_ENCRYPTION_KEYS", [] if PRODUCTION else [development_encryption_key()]
-)
+# Fernet keys for personal fields, newest first (comma-separated).
+LANTERN_ENCRYPTION_KEYS = [
+    key.strip()
+    for key in (_encryption_keys or ("" if PRODUCTION else new_encryption_key())).split(",")
+    if key.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,15 +90,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "lantern.accounts.middleware.SessionSecurityMiddleware",
+    # Every API 4xx below here (429 included) leaves in the one error shape.
+    "lantern.core.api_errors.ApiErrorShapeMiddleware",
     "lantern.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "lantern.core.middleware.PrivacyHeadersMiddleware",
     "lantern.core.middleware.DomainErrorMiddleware",
+    # Innermost: its 405 page still gets the headers the middleware above adds.
+    "lantern.core.error_pages.ErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "lantern.urls"
+CSRF_FAILURE_VIEW = "lantern.core.error_pages.csrf_failure"
+# Bodies above this answer 413 (lantern.core.error_pages, lantern.core.api_errors).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LANTERN_MAX_BODY_BYTES", 2_621_440)
 WSGI_APPLICATION = "lantern.wsgi.application"
 
 TEMPLATES = [

@@ -24,3 +24,10 @@ urlpatterns = [
     path("admin/login/", account_views.LoginView.as_view()),
     path("admin/", admin.site.urls),
 ]
+
+# Lantern's own error pages (quick exit, English and Spanish, no debug information); under
+# /api/ the API's JSON error shape.
+handler400 = "lantern.core.error_pages.bad_request"
+handler403 = "lantern.core.error_pages.permission_denied"
+handler404 = "lantern.core.error_pages.page_not_found"
+handler500 = "lantern.core.error_pages.server_error"

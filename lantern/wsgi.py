@@ -10,12 +10,12 @@ application = get_wsgi_application()
 def _refuse_unsafe_production() -> None:
     """WSGI servers do not run Django's system checks; run ours before serving anything."""
     from django.conf import settings
-    from django.core.checks import Error, run_checks
+    from django.core.checks import run_checks
     from django.core.exceptions import ImproperlyConfigured
 
     if not settings.PRODUCTION:
         return
-    errors = [m for m in run_checks() if isinstance(m, Error) or m.level >= Error.level]
+    errors = [m for m in run_checks() if m.is_serious()]  # ERROR and CRITICAL
     if errors:
         raise ImproperlyConfigured("; ".join(f"{e.id}: {e.msg}" for e in errors))
 

@@ -5,8 +5,9 @@ silently falling back to a default.
 """
 
 import base64
-import hashlib
 import os
+import secrets
+from pathlib import Path
 from typing import overload
 
 
@@ -54,7 +55,61 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def development_encryption_key() -> str:
-    """A stable Fernet key for development and tests only; production refuses it."""
-    digest = hashlib.sha256(b"lantern-development-encryption-key").digest()
-    return base64.urlsafe_b64encode(digest).decode()
+# Values that were once published as development defaults (in this repository, so known to
+# everyone). They are never used any more; production refuses them (lantern.core.checks).
+PUBLISHED_SECRET_KEYS = frozenset({"lantern-insecure-development-key-never-use-in-production"})
+# (The second is urlsafe_b64encode(sha256(b"lantern-development-encryption-key")).)
+PUBLISHED_ENCRYPTION_KEYS = frozenset({"xeRX_-L_IQW9rdRQTmlm1xDc3uIy6wNBLEbbW_V6itY="})
+
+# The names a secrets file may set; anything else in it is refused.
+SECRET_NAMES = ("SECRET_KEY", "LANTERN_ENCRYPTION_KEYS")
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(50)
+
+
+def new_encryption_key() -> str:
+    """A Fernet key: 32 random bytes, url-safe base64."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def read_secrets_file(path: Path) -> dict[str, str]:
+    """`NAME=value` lines (blank lines and `#` comments allowed) from a per-install secrets
+    file; an absent file reads as empty. A file others may read is refused."""
+    if not path.exists():
+        return {}
+    if path.stat().st_mode & 0o077:
+        raise ConfigError(f"{path} must be readable by its owner only (chmod 600 {path})")
+    values: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or name not in SECRET_NAMES:
+            raise ConfigError(f"{path}:{number}: expected one of {', '.join(SECRET_NAMES)}=value")
+        values[name] = value.strip()
+    return values
+
+
+def write_secrets_file(path: Path) -> bool:
+    """Create the secrets file with new random secrets, readable by its owner only.
+
+    An existing file is left alone (its keys decrypt the data already stored); returns
+    whether a file was written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = (
+        "# Lantern secrets for this install only (generated; never commit or share).\n"
+        "# Losing LANTERN_ENCRYPTION_KEYS makes encrypted personal fields unreadable.\n"
+        f"SECRET_KEY={new_secret_key()}\n"
+        f"LANTERN_ENCRYPTION_KEYS={new_encryption_key()}\n"
+    )
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return True

@@ -31,15 +31,30 @@ class SmsBackend(Protocol):
     def send(self, message: SmsMessage) -> None: ...
 
 
+def mask_number(number: str) -> str:
+    """The number with every digit but the last two replaced by `*` ("555-0123" gives
+    "***-**23"): enough to tell test phones apart, not enough to call anyone."""
+    digits = sum(ch.isdigit() for ch in number)
+    masked: list[str] = []
+    for ch in number:
+        if ch.isdigit():
+            masked.append(ch if digits <= 2 else "*")
+            digits -= 1
+        else:
+            masked.append(ch)
+    return "".join(masked)
+
+
 class ConsoleSmsBackend:
     """Prints messages (development). The number is masked even here."""
 
     def send(self, message: SmsMessage) -> None:
-        print(f"[sms to ...{message.to[-2:]}] {message.body}", flush=True)
+        print(f"[sms to {mask_number(message.to)}] {message.body}", flush=True)
 
 
 class FileSmsBackend:
-    """Appends each message as a JSON line to LANTERN_SMS_FILE_PATH (tests, staging)."""
+    """Appends each message as a JSON line to LANTERN_SMS_FILE_PATH (development, staging),
+    with the number masked but for its last two digits: the file outlives the message."""
 
     _lock = threading.Lock()
 
@@ -47,7 +62,7 @@ class FileSmsBackend:
         path = Path(settings.LANTERN_SMS_FILE_PATH or "sms.log")
         path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(
-            {"to": message.to, "body": message.body, "at": timezone.now().isoformat()}
+            {"to": mask_number(message.to), "body": message.body, "at": timezone.now().isoformat()}
         )
         with self._lock, path.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")

@@ -4,7 +4,7 @@ import pytest
 from django.http import HttpRequest
 from django.test import RequestFactory
 
-from lantern.api import _not_found
+from lantern.api import api
 from lantern.core.errors import NotFound
 from lantern.core.middleware import DomainErrorMiddleware
 
@@ -24,6 +24,6 @@ def test_other_exceptions_pass_through_the_page_middleware():
 
 def test_the_api_answers_not_found_with_a_404_detail_list():
     request: HttpRequest = RequestFactory().get("/api/v1/x")
-    response = _not_found(request, NotFound())
+    response = api.on_exception(request, NotFound())
     assert response.status_code == 404
     assert b'"loc": ["path"]' in response.content

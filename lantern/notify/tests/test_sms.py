@@ -16,6 +16,7 @@ from lantern.notify.sms import (
     MemorySmsBackend,
     SmsDeliveryError,
     SmsMessage,
+    mask_number,
     send_sms,
 )
 
@@ -148,8 +149,10 @@ def test_send_sms_still_uses_the_configured_development_backend(settings, tmp_pa
     settings.LANTERN_SMS_BACKEND = "lantern.notify.sms.FileSmsBackend"
     settings.LANTERN_SMS_FILE_PATH = str(tmp_path / "sms.log")
     send_sms(NUMBER, "two")
-    line = json.loads((tmp_path / "sms.log").read_text().splitlines()[0])
-    assert (line["to"], line["body"]) == (NUMBER, "two")
+    text = (tmp_path / "sms.log").read_text()
+    line = json.loads(text.splitlines()[0])
+    assert (line["to"], line["body"]) == (mask_number(NUMBER), "two")
+    assert NUMBER not in text and line["to"].endswith(NUMBER[-2:])
 
 
 def test_the_console_backend_masks_the_number(settings, capsys):
@@ -157,3 +160,8 @@ def test_the_console_backend_masks_the_number(settings, capsys):
     send_sms(NUMBER, "three")
     out = capsys.readouterr().out
     assert "three" in out and NUMBER not in out
+
+
+def test_mask_number_keeps_only_the_last_two_digits():
+    assert mask_number("+1 312-555-0142") == "+* ***-***-**42"
+    assert mask_number("42") == "42"
