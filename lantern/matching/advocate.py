@@ -23,8 +23,8 @@ from django.views.decorators.http import require_safe
 
 from lantern.core import postcodes
 from lantern.matching import engine, labels, policy
+from lantern.matching.cards import result_card
 from lantern.matching.services import MAX_LIMIT, MatchItem, find_help
-from lantern.matching.survivor import result_card
 from lantern.referrals import policy as referral_policy
 
 YES_NO = [("", _("Not stated")), ("yes", _("Yes")), ("no", _("No"))]

@@ -63,7 +63,7 @@ REFERRAL_SIDES = split(401, 404, advocate_a=200, provider_b=200)
 def _help_request(world: World) -> Any:
     """A survivor's request to org A (which takes help requests) about Shelter B's service."""
     if "_help_request" not in world.__dict__:
-        from lantern.referrals.help_services import Contact, help_request_create
+        from lantern.findhelp.services import Contact, help_request_create
 
         world.org_a.takes_help_requests = True
         world.org_a.save(update_fields=["takes_help_requests"])
@@ -228,6 +228,21 @@ PAGES: dict[str, list[Row]] = {
             split(302, 404, advocate_a=302),
             body=lambda w: {},
         )
+    ],
+    "desk/requests/<uuid:help_request_id>/refer/": [
+        Row(
+            "GET",
+            lambda w: f"/desk/requests/{_help_request(w).pk}/refer/",
+            split(302, 404, advocate_a=200),
+            notes="hold and refer made from the request: its receiving advocates only",
+        ),
+        Row(
+            "POST",
+            lambda w: f"/desk/requests/{_help_request(w).pk}/refer/",
+            split(302, 404, advocate_a=422),
+            body=lambda w: {},
+            notes="an empty form: 422 for the receiving advocates, 404 for the rest",
+        ),
     ],
 }
 

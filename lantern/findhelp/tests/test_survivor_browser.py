@@ -11,7 +11,7 @@ from lantern.testing import axe_violations, build_world, make_listing
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXIT_PATH = "/static/lantern/lantern.css"  # stands in for the neutral outside site
-BEFORE_PATH = "/static/matching/help.css"  # stands in for the site visited before
+BEFORE_PATH = "/static/findhelp/help.css"  # stands in for the site visited before
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ without JavaScript, and the advocate sees the request with the number to text.""
 
 import pytest
 
-from lantern.referrals.models import HelpRequest
+from lantern.findhelp.models import HelpRequest
 from lantern.testing import axe_violations, browser_log_in, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

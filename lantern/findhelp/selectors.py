@@ -12,8 +12,8 @@ from lantern.accounts.models import Organization
 from lantern.audit.services import audit_record
 from lantern.consent.models import Category
 from lantern.consent.selectors import consent_allows
-from lantern.referrals import help_policy
-from lantern.referrals.models import HelpRequest, HelpRequestStatus
+from lantern.findhelp import policy as help_policy
+from lantern.findhelp.models import HelpRequest, HelpRequestStatus
 
 OPEN_STATUSES = (HelpRequestStatus.NEW, HelpRequestStatus.CLAIMED)
 

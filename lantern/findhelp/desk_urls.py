@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lantern.referrals import help_views
+from lantern.findhelp import views as help_views
 
 app_name = "help_requests"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("<uuid:help_request_id>/", help_views.request_detail, name="detail"),
     path("<uuid:help_request_id>/claim/", help_views.request_claim, name="claim"),
     path("<uuid:help_request_id>/close/", help_views.request_close, name="close"),
+    path("<uuid:help_request_id>/refer/", help_views.request_refer, name="refer"),
 ]

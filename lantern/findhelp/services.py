@@ -22,10 +22,11 @@ from lantern.audit.services import audit_record
 from lantern.consent.models import Category, Method
 from lantern.consent.services import consent_record
 from lantern.directory.models import Service, ServiceStatus
+from lantern.findhelp import policy as help_policy
+from lantern.findhelp.models import ContactMethod, HelpRequest, HelpRequestStatus
+from lantern.findhelp.selectors import OPEN_STATUSES, help_request_recipient
 from lantern.notify.services import notify_organization_staff
-from lantern.referrals import help_policy
-from lantern.referrals.help_selectors import OPEN_STATUSES, help_request_recipient
-from lantern.referrals.models import ContactMethod, HelpRequest, HelpRequestStatus, Referral
+from lantern.referrals.models import Referral
 from lantern.referrals.retention import purge_rows
 
 # The person is told that what they send is deleted after this many days; their consent

@@ -4,7 +4,7 @@ help line instead. A tag, so the find-help views and the results partial need no
 
 from django import template
 
-from lantern.referrals.help_selectors import help_requests_open as _open
+from lantern.findhelp.selectors import help_requests_open as _open
 
 register = template.Library()
 

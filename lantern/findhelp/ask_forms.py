@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lantern.referrals.models import ContactMethod
+from lantern.findhelp.models import ContactMethod
 
 PHONE_CHARACTERS = re.compile(r"^[0-9+()\-. ]+$")
 

@@ -1,6 +1,6 @@
 """The survivor's "Ask an advocate to help me with this one" (no login).
 
-Same rules as the find-help pages (`lantern.matching.survivor`): the answers travel only in
+Same rules as the find-help pages (`lantern.findhelp.survivor`): the answers travel only in
 the body of POST requests, as hidden fields (never in the URL, a cookie or the session);
 nothing here logs them; every page is `no-store` with no referrer (middleware) and carries
 the quick exit (base template). Anonymous pages are rate limited by the middleware
@@ -26,10 +26,10 @@ from django.views.decorators.http import require_POST
 
 from lantern.core.ratelimit import limited, too_many
 from lantern.directory.models import Service, ServiceStatus
-from lantern.matching.survivor_forms import MORE, STEPS, NeedsForm
-from lantern.referrals.help_forms import HelpAskForm
-from lantern.referrals.help_selectors import help_requests_open
-from lantern.referrals.help_services import (
+from lantern.findhelp.ask_forms import HelpAskForm
+from lantern.findhelp.forms import MORE, STEPS, NeedsForm
+from lantern.findhelp.selectors import help_requests_open
+from lantern.findhelp.services import (
     HELP_REQUEST_KEEP_DAYS,
     Contact,
     HelpRequestsClosed,
@@ -90,7 +90,7 @@ def ask_page(request: HttpRequest) -> HttpResponse:
         "hotline_text": settings.LANTERN_HOTLINE_TEXT,
     }
     if not help_requests_open():
-        return render(request, "matching/help_ask.html", {**context, "closed": True})
+        return render(request, "findhelp/help_ask.html", {**context, "closed": True})
     form = HelpAskForm(data if data.get("send") else None)
     if form.is_bound and form.is_valid():
         if limited(request, "help_request"):
@@ -107,12 +107,12 @@ def ask_page(request: HttpRequest) -> HttpResponse:
                 consented=bool(answers.get("agree")),
             )
         except HelpRequestsClosed:
-            return render(request, "matching/help_ask.html", {**context, "closed": True})
+            return render(request, "findhelp/help_ask.html", {**context, "closed": True})
         # The id only: never the answers.
         logger.info("help request %s sent", help_request.pk)
         return render(
             request,
-            "matching/help_ask_done.html",
+            "findhelp/help_ask_done.html",
             {**context, "code": help_request.code, "how": help_request.contact_method},
         )
     errors = [
@@ -125,4 +125,4 @@ def ask_page(request: HttpRequest) -> HttpResponse:
             form.fields[name].widget.attrs.update(
                 {"aria-invalid": "true", "aria-describedby": f"{name}-error"}
             )
-    return render(request, "matching/help_ask.html", {**context, "form": form, "errors": errors})
+    return render(request, "findhelp/help_ask.html", {**context, "form": form, "errors": errors})

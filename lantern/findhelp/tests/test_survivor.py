@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from lantern.directory.models import LocationType, Phone
-from lantern.matching.survivor_forms import NeedsForm
+from lantern.findhelp.forms import NeedsForm
 from lantern.testing import World, make_listing
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lantern.matching import survivor
+from lantern.findhelp import survivor
 
 urlpatterns = [
     path("", survivor.find_help_page, name="home"),

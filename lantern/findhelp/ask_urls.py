@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lantern.referrals import help_ask
+from lantern.findhelp import ask as help_ask
 
 urlpatterns = [
     path("", help_ask.ask_page, name="help-ask"),

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from lantern.audit.models import AuditEvent
 from lantern.consent.services import consent_record
-from lantern.referrals.help_services import (
+from lantern.findhelp.models import HelpRequest
+from lantern.findhelp.services import (
     Contact,
     HelpRequestNotOpen,
     HelpRequestsClosed,
@@ -23,7 +24,6 @@ from lantern.referrals.help_services import (
     help_request_link,
     help_requests_purge,
 )
-from lantern.referrals.models import HelpRequest
 from lantern.referrals.tests.factories import send
 from lantern.testing import World
 
@@ -354,7 +354,7 @@ def test_the_detail_shows_the_contact_while_consent_holds_and_audits_the_read(ta
     html = client.get(f"/desk/requests/{help_request.pk}/").content.decode()
     assert NUMBER in html and "after 6pm" in html and "Rosa" in html
     assert "A safe place to stay tonight" in html and "60601" in html
-    assert f"/desk/refer/{help_request.service_id}/?help_request={help_request.pk}" in html
+    assert f"/desk/requests/{help_request.pk}/refer/" in html
     read = AuditEvent.objects.get(action="help_request.read_personal")
     assert read.detail == {"read": ["contact", "name", "needs"]}
     assert read.actor == takes["advocate_a"].user

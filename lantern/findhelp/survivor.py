@@ -23,13 +23,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from lantern.matching.services import MatchItem, MatchPage, find_help
-from lantern.matching.survivor_forms import (
+from lantern.findhelp.forms import (
     LOCATION_FIELDS,
     MORE,
     RADIO_FIELDS,
@@ -39,6 +37,8 @@ from lantern.matching.survivor_forms import (
     WHERE,
     NeedsForm,
 )
+from lantern.matching.cards import result_card
+from lantern.matching.services import MatchPage, find_help
 
 RESULT_LIMIT = 20
 
@@ -97,14 +97,14 @@ def find_help_page(request: HttpRequest) -> HttpResponse:
         else None
     )
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
-        return render(request, "matching/_help_results.html", _results_context(form, page))
+        return render(request, "findhelp/_help_results.html", _results_context(form, page))
     return _render(request, form=form, step=step, page=page)
 
 
 @require_GET
 def safety_page(request: HttpRequest) -> HttpResponse:
     _use_language(request)
-    return render(request, "matching/help_safety.html", {"languages": settings.LANGUAGES})
+    return render(request, "findhelp/help_safety.html", {"languages": settings.LANGUAGES})
 
 
 def _render(
@@ -140,7 +140,7 @@ def _render(
         "show_results": form.is_bound and step != WHERE,
         **_results_context(form, page),
     }
-    return render(request, "matching/help.html", context)
+    return render(request, "findhelp/help.html", context)
 
 
 def _asks_away(form: NeedsForm) -> bool:
@@ -165,82 +165,3 @@ def _results_context(form: NeedsForm, page: MatchPage | None) -> dict[str, Any]:
         "hotline_phone": settings.LANTERN_HOTLINE_PHONE,
         "hotline_text": settings.LANTERN_HOTLINE_TEXT,
     }
-
-
-# --- One result as the page shows it ------------------------------------------------------
-
-
-def _tel(number: str) -> str:
-    return "".join(ch for ch in number if ch.isdigit() or ch == "+")
-
-
-def _web(url: str | None) -> str | None:
-    """Only ordinary web links from the directory (never javascript: or data:)."""
-    if url and url.lower().startswith(("https://", "http://")):
-        return url
-    return None
-
-
-def _area(service: dict[str, Any]) -> str:
-    for sal in service.get("service_at_locations", []):
-        for attr in sal.get("location", {}).get("attributes", []):
-            if attr.get("taxonomy_term", {}).get("code") == "area" and attr.get("value"):
-                return str(attr["value"])
-    return ""
-
-
-def result_card(item: MatchItem) -> dict[str, Any]:
-    service = item.service
-    availability = item.availability
-    if availability.status == "open" and availability.freshness == "fresh":
-        status, label = "open", _("Open now")
-    elif availability.status == "open":
-        status, label = "aging", _("May be open. Call to check.")
-    elif availability.status == "full":
-        status, label = "full", _("Full right now")
-    else:
-        status, label = "unknown", _("Not known. Call first.")
-    reasons = item.reason_texts
-    card: dict[str, Any] = {
-        "id": service["id"],
-        "name": service.get("name", ""),
-        "organization": service.get("organization", {}).get("name", ""),
-        "description": service.get("description", ""),
-        "status": status,
-        "status_label": label,
-        "availability_text": reasons[0] if reasons else "",
-        "reasons": reasons[1:],
-        "confidential": item.confidential,
-    }
-    if item.confidential:
-        # Only the area, the rounded distance (in the reasons) and the help line.
-        card["area"] = _area(service)
-        return card
-    phones = list(service.get("phones", []))
-    addresses = []
-    for sal in service.get("service_at_locations", []):
-        location = sal.get("location", {})
-        phones.extend(location.get("phones", []))
-        for address in location.get("addresses", []):
-            street = ", ".join(
-                part for part in (address.get("address_1"), address.get("address_2")) if part
-            )
-            place = " ".join(
-                part
-                for part in (
-                    f"{address.get('city', '')},",
-                    address.get("state_province", ""),
-                    address.get("postal_code", ""),
-                )
-                if part
-            )
-            addresses.append(f"{street}, {place}" if street else place)
-    card["addresses"] = addresses
-    card["phones"] = [
-        {"number": p["number"], "href": "tel:" + _tel(p["number"]), "note": p.get("description")}
-        for p in phones
-        if p.get("number")
-    ]
-    card["website"] = _web(service.get("url"))
-    card["email"] = service.get("email")
-    return card
