@@ -6,10 +6,14 @@ nothing here logs them; every page is `no-store` with no referrer (middleware) a
 the quick exit (base template). Anonymous pages are rate limited by the middleware
 ("anonymous_pages").
 
-Unlike a search, sending the request writes a row. It is still exempt from CSRF, as the
-find-help pages are: a CSRF token needs a cookie on the survivor's phone, which we avoid,
-and a forged cross-site post could only send a request that anyone may send from this
-page anyway; the rate limit is what bounds abuse.
+Unlike a search, sending the request writes a row and tells staff. It is still exempt
+from Django's CSRF check (that token needs a cookie on the survivor's phone, which we
+avoid); instead a public form's defences bound abuse:
+- a signed, timestamped form token, issued with every rendering of the form and good for
+  one request within two hours (`form_token.py`): a post that did not come from a form
+  this site rendered recently, or a replay of one that did, writes nothing;
+- a honeypot field people never see: a post that fills it writes nothing;
+- the request's own rate limit ("help_request"), keyed on a hash of the address.
 """
 
 import logging
@@ -21,12 +25,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from lantern.core.ratelimit import limited, too_many
 from lantern.directory.models import Service, ServiceStatus
-from lantern.findhelp.ask_forms import HelpAskForm
+from lantern.findhelp.ask_forms import HONEYPOT, HelpAskForm
+from lantern.findhelp.form_token import FIELD as TOKEN_FIELD
+from lantern.findhelp.form_token import form_token_issue, form_token_redeem
 from lantern.findhelp.forms import MORE, STEPS, NeedsForm
 from lantern.findhelp.selectors import help_requests_open
 from lantern.findhelp.services import (
@@ -88,6 +95,8 @@ def ask_page(request: HttpRequest) -> HttpResponse:
         "keep_days": HELP_REQUEST_KEEP_DAYS,
         "hotline_phone": settings.LANTERN_HOTLINE_PHONE,
         "hotline_text": settings.LANTERN_HOTLINE_TEXT,
+        "token_field": TOKEN_FIELD,
+        "honeypot": HONEYPOT,
     }
     if not help_requests_open():
         return render(request, "findhelp/help_ask.html", {**context, "closed": True})
@@ -95,6 +104,20 @@ def ask_page(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         if limited(request, "help_request"):
             return too_many(request)
+        if data.get(HONEYPOT):
+            # Filled by a machine: nothing is written; it is shown the form again.
+            logger.info("help request refused: honeypot")
+            return _form_page(request, context, HelpAskForm())
+        if not form_token_redeem(data.get(TOKEN_FIELD)):
+            logger.info("help request refused: form token missing, expired or used")
+            form.add_error(
+                None,
+                _(
+                    "This form was open too long, or it was already sent. "
+                    "Check your answers and press “Send my request” again."
+                ),
+            )
+            return _form_page(request, context, form)
         answers = form.cleaned_data
         try:
             help_request = help_request_create(
@@ -115,6 +138,11 @@ def ask_page(request: HttpRequest) -> HttpResponse:
             "findhelp/help_ask_done.html",
             {**context, "code": help_request.code, "how": help_request.contact_method},
         )
+    return _form_page(request, context, form)
+
+
+def _form_page(request: HttpRequest, context: dict[str, Any], form: HelpAskForm) -> HttpResponse:
+    """The form, with what needs fixing, and a fresh form token."""
     errors = [
         {"label": form[name].label, "message": messages[0], "id": form[name].auto_id}
         for name, messages in form.errors.items()
@@ -125,4 +153,14 @@ def ask_page(request: HttpRequest) -> HttpResponse:
             form.fields[name].widget.attrs.update(
                 {"aria-invalid": "true", "aria-describedby": f"{name}-error"}
             )
-    return render(request, "findhelp/help_ask.html", {**context, "form": form, "errors": errors})
+    return render(
+        request,
+        "findhelp/help_ask.html",
+        {
+            **context,
+            "form": form,
+            "errors": errors,
+            "form_errors": form.non_field_errors(),
+            "form_token": form_token_issue(),
+        },
+    )

@@ -12,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from lantern.findhelp.models import ContactMethod
 
+# A field people never see or fill (hidden from sight and from screen readers); machines
+# that fill every field give themselves away.
+HONEYPOT = "homepage"
+
 PHONE_CHARACTERS = re.compile(r"^[0-9+()\-. ]+$")
 
 HOW_CHOICES = [

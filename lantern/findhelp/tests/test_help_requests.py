@@ -3,16 +3,21 @@ list and page, claim and close, the link to a referral, consent and the purge.""
 
 import json
 import logging
+import re
 from datetime import timedelta
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
 from lantern.audit.models import AuditEvent
 from lantern.consent.services import consent_record
+from lantern.findhelp import form_token
+from lantern.findhelp.ask_forms import HONEYPOT
+from lantern.findhelp.form_token import FIELD as TOKEN_FIELD
+from lantern.findhelp.form_token import form_token_issue
 from lantern.findhelp.models import HelpRequest
 from lantern.findhelp.services import (
     Contact,
@@ -52,7 +57,10 @@ def make(world: World, **kwargs) -> HelpRequest:
 
 
 def ask(client: Client, world: World, **fields) -> str:
+    """Post the ask form; a send carries a fresh form token, as the rendered form does."""
     data = {**ANSWERS, "lang": "en", "service": str(world.b_public.service_id), **fields}
+    if "send" in data:
+        data.setdefault(TOKEN_FIELD, form_token_issue())
     response = client.post("/help/ask/", data)
     assert response.status_code == 200
     return response.content.decode()
@@ -283,7 +291,10 @@ def test_the_answers_are_never_logged(client, takes, caplog):
 def test_the_ask_page_is_rate_limited(client, takes, rate_limits, settings):
     settings.LANTERN_RATE_LIMITS = {**rate_limits, "anonymous_pages": "2/m"}
     data = {**ANSWERS, "service": str(takes.b_public.service_id), **SEND}
-    statuses = [client.post("/help/ask/", data).status_code for _ in range(3)]
+    statuses = [
+        client.post("/help/ask/", {**data, TOKEN_FIELD: form_token_issue()}).status_code
+        for _ in range(3)
+    ]
     assert statuses == [200, 200, 429]
     assert HelpRequest.objects.count() == 2
 
@@ -291,7 +302,10 @@ def test_the_ask_page_is_rate_limited(client, takes, rate_limits, settings):
 def test_sending_requests_has_its_own_tighter_limit(client, takes, rate_limits, settings):
     settings.LANTERN_RATE_LIMITS = {**rate_limits, "help_request": "2/h"}
     data = {**ANSWERS, "service": str(takes.b_public.service_id), **SEND}
-    statuses = [client.post("/help/ask/", data).status_code for _ in range(3)]
+    statuses = [
+        client.post("/help/ask/", {**data, TOKEN_FIELD: form_token_issue()}).status_code
+        for _ in range(3)
+    ]
     assert statuses == [200, 200, 429]
     assert HelpRequest.objects.count() == 2
     # Reading the form (not sending) is not counted against it.
@@ -392,3 +406,60 @@ def test_claim_and_close_through_the_pages(takes):
     help_request.refresh_from_db()
     assert help_request.status == "closed"
     assert help_request.code not in client.get("/desk/requests/").content.decode()
+
+
+# --- A public form's defences: form token, honeypot --------------------------------------
+
+
+def _token_in(html: str) -> str:
+    match = re.search(rf'name="{TOKEN_FIELD}" value="([^"]+)"', html)
+    assert match, "the form carries a token"
+    return match.group(1)
+
+
+def test_the_rendered_form_carries_a_token_that_sends_once(client, takes):
+    html = ask(client, takes, go="")
+    token = _token_in(html)
+    sent = ask(client, takes, **{**SEND, TOKEN_FIELD: token})
+    assert 'data-testid="form-error"' not in sent
+    assert HelpRequest.objects.count() == 1
+    # The same token again (a replay, or the form sent twice) writes nothing.
+    again = ask(client, takes, **{**SEND, TOKEN_FIELD: token})
+    assert 'data-testid="form-error"' in again and _token_in(again) != token
+    assert HelpRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize("token", ["", "forged", "abc:def:ghi"])
+def test_a_send_without_a_genuine_token_writes_nothing(client, takes, token):
+    html = ask(client, takes, **{**SEND, TOKEN_FIELD: token})
+    assert 'data-testid="form-error"' in html
+    assert 'value="555-0142"' in html  # the answers are kept for the second try
+    assert not HelpRequest.objects.exists() and not mail.outbox
+
+
+def test_an_expired_token_writes_nothing(client, takes, monkeypatch):
+    issued = timezone.now() - form_token.MAX_AGE - timedelta(minutes=1)
+    monkeypatch.setattr(
+        signing.TimestampSigner,
+        "timestamp",
+        lambda self: signing.b62_encode(int(issued.timestamp())),
+    )
+    token = form_token_issue()
+    monkeypatch.undo()
+    html = ask(client, takes, **{**SEND, TOKEN_FIELD: token})
+    assert 'data-testid="form-error"' in html
+    assert not HelpRequest.objects.exists()
+
+
+def test_a_filled_honeypot_writes_nothing_and_tells_nobody(client, takes):
+    html = ask(client, takes, **{**SEND, HONEYPOT: "https://spam.example"})
+    assert "How can an advocate reach you safely?" in html
+    assert not HelpRequest.objects.exists() and not mail.outbox
+
+
+def test_the_honeypot_is_hidden_from_people(client, takes):
+    html = ask(client, takes, go="")
+    assert re.search(
+        rf'<div class="visually-hidden" aria-hidden="true">\s*<label for="id_{HONEYPOT}"', html
+    )
+    assert f'name="{HONEYPOT}" id="id_{HONEYPOT}" value="" tabindex="-1"' in html
