@@ -19,7 +19,6 @@ avoid); instead a public form's defences bound abuse:
 import logging
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -42,8 +41,9 @@ from lantern.findhelp.services import (
     HelpRequestsClosed,
     help_request_create,
 )
+from lantern.matching.needs import needs_to_stored
 
-logger = logging.getLogger("lantern.referrals")
+logger = logging.getLogger("lantern.findhelp")
 
 
 def _use_language(request: HttpRequest) -> None:
@@ -56,17 +56,11 @@ def _use_language(request: HttpRequest) -> None:
 
 def _answers(data: Any) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     """The find-help answers that are valid, as hidden-field pairs and as the request's
-    needs (the flow's own field names and values; lists for the multiple choices)."""
+    stored needs (`matching.needs`, the vocabulary referrals use too)."""
     form = NeedsForm(data)
-    form.is_valid()
-    pairs = form.state()
-    needs: dict[str, Any] = {}
-    for name, value in pairs:
-        if isinstance(form.fields[name], forms.MultipleChoiceField):
-            needs.setdefault(name, []).append(value)
-        else:
-            needs[name] = value
-    return pairs, needs
+    form.is_valid()  # invalid answers are left out of cleaned_data, hence of the needs
+    postcode = form.cleaned_data.get("postcode") if "postcode" not in form.errors else ""
+    return form.state(), needs_to_stored(form.needs(), postcode=postcode or "")
 
 
 @csrf_exempt  # no cookie on a survivor's phone; see the module docstring

@@ -11,13 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lantern.findhelp import policy as help_policy
-from lantern.findhelp.forms import NeedsForm
 from lantern.findhelp.models import HelpRequest, HelpRequestStatus
 from lantern.findhelp.selectors import (
     OPEN_STATUSES,
@@ -32,26 +30,9 @@ from lantern.findhelp.services import (
     help_request_link,
 )
 from lantern.matching.advocate import person_initial
+from lantern.matching.needs import needs_from_stored, needs_lines
 from lantern.referrals import views as referral_views
 from lantern.referrals.models import Referral
-
-
-def needs_rows(needs: dict[str, Any]) -> list[tuple[str, str]]:
-    """The survivor's answers as (question, answer) in the find-help form's own words."""
-    form = NeedsForm()
-    rows: list[tuple[str, str]] = []
-    for name, field in form.fields.items():
-        if name not in needs or name in ("latitude", "longitude"):
-            continue
-        values = needs[name] if isinstance(needs[name], list) else [needs[name]]
-        choices = dict(getattr(field, "choices", []) or [])
-        text = ", ".join(str(choices.get(str(v), v)) for v in values)
-        if name == "only_open":
-            text = str(field.label)
-        rows.append((str(field.label or name), text))
-    if "latitude" in needs and "longitude" in needs:
-        rows.insert(0, (_("Location (about 1 km)"), f"{needs['latitude']}, {needs['longitude']}"))
-    return rows
 
 
 @never_cache
@@ -73,7 +54,7 @@ def request_detail(request: HttpRequest, help_request_id: Any) -> HttpResponse:
     context = {
         "help_request": help_request,
         "personal": personal,
-        "needs_rows": needs_rows(personal.needs),
+        "needs_rows": needs_lines(personal.needs),
         "is_open": help_request.status in OPEN_STATUSES,
         "is_new": help_request.status == HelpRequestStatus.NEW,
         "not_open": request.GET.get("not_open") == "1",
@@ -132,14 +113,8 @@ def request_refer(request: HttpRequest, help_request_id: Any) -> HttpResponse:
 
 
 def _prefill(user: Any, help_request: HelpRequest) -> dict[str, Any]:
-    """What the person told the find-help pages, read by the find-help form itself and put
-    where the referral form asks the same."""
-    answers = help_request_personal(user, help_request).needs
-    form = NeedsForm(
-        MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in answers.items()})
-    )
-    form.is_valid()  # invalid answers are left out of cleaned_data, hence of the needs
-    return person_initial(form.needs())
+    """What the person told the find-help pages, put where the referral form asks the same."""
+    return person_initial(needs_from_stored(help_request_personal(user, help_request).needs))
 
 
 def _detail_url(help_request: Any) -> str:

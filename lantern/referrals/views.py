@@ -30,6 +30,7 @@ from lantern.core.api_errors import FieldError
 from lantern.directory.freshness import availability_status, freshness
 from lantern.directory.models import Service, ServiceStatus
 from lantern.matching.advocate import PERSON_FIELDS, AdvocateSearchForm
+from lantern.matching.needs import needs_lines
 from lantern.referrals import policy, selectors, services, states
 from lantern.referrals.forms import DeclineForm, IntakeForm, NoteForm, ReferralForm
 from lantern.referrals.models import DeclineReason, HoldState, Referral, Status
@@ -69,26 +70,6 @@ def _row(referral: Referral) -> dict[str, Any]:
     }
 
 
-def _needs_lines(needs: dict[str, Any]) -> list[tuple[str, str]]:
-    """The needs profile in plain words, with the advocate search's labels."""
-    fields = AdvocateSearchForm.base_fields
-    lines: list[tuple[str, str]] = []
-    for name in ("postcode", *PERSON_FIELDS):
-        if name not in needs or needs[name] in (None, "", []):
-            continue
-        field: Any = fields[name]
-        value = needs[name]
-        choices = dict(getattr(field, "choices", []) or [])
-        if isinstance(value, bool):
-            text = str(_("Yes") if value else _("No"))
-        elif isinstance(value, list):
-            text = ", ".join(str(choices.get(v, v)) for v in value)
-        else:
-            text = str(choices.get(value, value))
-        lines.append((str(field.label), text))
-    return lines
-
-
 def _history(referral: Referral) -> list[dict[str, Any]]:
     return [
         {
@@ -121,7 +102,7 @@ def _personal_context(user: Any, referral: Referral) -> dict[str, Any]:
     else:
         shared_note = _("The person did not share personal details.")
     return {
-        "needs_lines": _needs_lines(personal.needs),
+        "needs_lines": needs_lines(personal.needs),
         "shared_lines": [
             (Category(code).label if code in Category.values else code, value)
             for code, value in personal.shared.items()

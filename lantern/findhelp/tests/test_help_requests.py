@@ -48,7 +48,7 @@ def takes(world: World) -> World:
 def make(world: World, **kwargs) -> HelpRequest:
     return help_request_create(
         service_id=kwargs.pop("service_id", world.b_public.service_id),
-        needs=kwargs.pop("needs", {"postcode": "60601", "help": ["emergency-shelter"]}),
+        needs=kwargs.pop("needs", {"postcode": "60601", "help_types": ["emergency-shelter"]}),
         contact=kwargs.pop("contact", Contact(method="text", details=NUMBER, time="after 6pm")),
         name=kwargs.pop("name", "Rosa"),
         consented=kwargs.pop("consented", True),
@@ -248,9 +248,11 @@ def test_a_survivor_sends_a_request_without_logging_in(
     help_request = HelpRequest.objects.get()
     assert "Your request is sent" in html and help_request.code in html
     assert "555-0100" in html
+    # The one stored needs vocabulary (`matching.needs`), the same as a referral's.
     assert json.loads(help_request.needs) == {
-        "age": "24",
-        "help": ["emergency-shelter", "legal"],
+        "age": 24,
+        "help_types": ["emergency-shelter", "legal"],
+        "location": {"latitude": 41.8858, "longitude": -87.6181},
         "postcode": "60601",
     }
     assert help_request.name == "Rosa"
@@ -381,7 +383,7 @@ def test_the_detail_shows_the_contact_while_consent_holds_and_audits_the_read(ta
     client = takes["advocate_a"].client()
     html = client.get(f"/desk/requests/{help_request.pk}/").content.decode()
     assert NUMBER in html and "after 6pm" in html and "Rosa" in html
-    assert "A safe place to stay tonight" in html and "60601" in html
+    assert "Emergency shelter" in html and "60601" in html
     assert f"/desk/requests/{help_request.pk}/refer/" in html
     read = AuditEvent.objects.get(action="help_request.read_personal")
     assert read.detail == {"read": ["contact", "name", "needs"]}
@@ -477,3 +479,64 @@ def test_the_honeypot_is_hidden_from_people(client, takes):
         rf'<div class="visually-hidden" aria-hidden="true">\s*<label for="id_{HONEYPOT}"', html
     )
     assert f'name="{HONEYPOT}" id="id_{HONEYPOT}" value="" tabindex="-1"' in html
+
+
+# --- The stored needs vocabulary ------------------------------------------------------------
+
+
+def test_the_migration_rewrites_old_help_request_needs_in_the_one_vocabulary():
+    import importlib
+
+    migration = importlib.import_module(
+        "lantern.findhelp.migrations.0002_helprequest_needs_vocabulary"
+    )
+    old = {
+        "postcode": "60601",
+        "help": ["legal", "emergency-shelter"],
+        "distance": "25",
+        "away": "near",
+        "age": "24",
+        "gender": "woman",
+        "children": "2",
+        "pets": "no",
+        "trafficking": "both",
+        "wheelchair": "yes",
+        "substance": "no",
+        "id_documents": "yes",
+        "languages": ["es", "en"],
+        "only_open": "on",
+    }
+    assert migration.to_stored(old) == {
+        "postcode": "60601",
+        "max_distance_km": 25.0,
+        "help_types": ["emergency-shelter", "legal"],
+        "age": 24,
+        "gender": "woman",
+        "children": 2,
+        "pets": False,
+        "trafficking_types": ["labor", "sex"],
+        "needs_wheelchair_access": True,
+        "active_substance_use": False,
+        "has_id_documents": True,
+        "languages": ["es", "en"],
+        "only_open": True,
+    }
+
+
+def test_stored_needs_read_back_as_the_same_needs():
+    from lantern.findhelp.forms import NeedsForm
+    from lantern.matching.needs import needs_from_stored, needs_to_stored
+
+    form = NeedsForm(
+        {
+            "postcode": "60601",
+            "help": ["legal"],
+            "age": "31",
+            "trafficking": "both",
+            "wheelchair": "yes",
+            "languages": ["vi", "es"],
+        }
+    )
+    assert form.is_valid()
+    needs = form.needs()
+    assert needs_from_stored(needs_to_stored(needs, postcode="60601")) == needs

@@ -17,7 +17,7 @@ def _help_request(world):
     world.org_a.save(update_fields=["takes_help_requests"])
     return help_request_create(
         service_id=world.b_public.service_id,
-        needs={"help": ["legal"], "age": "19", "gender": "prefer_not"},
+        needs={"help_types": ["legal"], "age": 19},
         contact=Contact(method="text", details="555-0142", time="after 6pm"),
         name="Rosa",
         consented=True,
