@@ -532,7 +532,8 @@ def referrals_tick(*, now: datetime | None = None) -> TickReport:
 
     report.purged = referrals_purge(now=now)
     for _receiver, counts in ticked.send(sender=TickReport, now=now):
-        report.others.update(counts or {})
+        if isinstance(counts, dict):
+            report.others.update(counts)
     logger.info("referrals tick: %s", report.as_dict())
     return report
 

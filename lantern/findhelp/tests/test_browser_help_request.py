@@ -66,10 +66,9 @@ def test_a_survivor_asks_an_advocate_and_the_advocate_sees_the_number(browse, wo
         page.get_by_role("link", name=code).click()
         page.get_by_test_id("contact").filter(has_text=NUMBER).wait_for()
         assert page.get_by_text("Safe time: after 6pm").is_visible()
-        assert page.get_by_text("A safe place to stay tonight").is_visible()
+        assert page.get_by_text("Emergency shelter").is_visible()
         page.get_by_role("button", name="Claim").click()
         page.get_by_test_id("status").filter(has_text="Claimed").wait_for()
         assert page.get_by_role("link", name="Make a referral").get_attribute("href") == (
-            f"/desk/refer/{HelpRequest.objects.get().service_id}/"
-            f"?help_request={HelpRequest.objects.get().pk}"
+            f"/desk/requests/{HelpRequest.objects.get().pk}/refer/"
         )
