@@ -540,3 +540,16 @@ def test_stored_needs_read_back_as_the_same_needs():
     assert form.is_valid()
     needs = form.needs()
     assert needs_from_stored(needs_to_stored(needs, postcode="60601")) == needs
+
+
+def test_reloading_the_confirmation_does_not_send_the_request_again(client, takes):
+    """Without JavaScript a reload re-posts the form; its token is used, so nothing is
+    written or notified twice (the page asks to check and send again instead)."""
+    data = {**ANSWERS, "lang": "en", "service": str(takes.b_public.service_id), **SEND}
+    data[TOKEN_FIELD] = form_token_issue()
+    first = client.post("/help/ask/", data).content.decode()
+    assert "Your request is sent" in first
+    sent = len(mail.outbox)
+    reload = client.post("/help/ask/", data).content.decode()
+    assert "Your request is sent" not in reload and 'data-testid="form-error"' in reload
+    assert HelpRequest.objects.count() == 1 and len(mail.outbox) == sent
