@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "lantern.notify",
     "lantern.consent",
     "lantern.referrals",
+    "lantern.findhelp",
 ]
 
 MIDDLEWARE = [

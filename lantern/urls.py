@@ -10,12 +10,12 @@ admin.site.site_title = "Lantern"
 
 urlpatterns = [
     # The front page is the survivor's "find help" flow; staff links live at /staff/.
-    path("", include("lantern.matching.survivor_urls")),
-    path("help/ask/", include("lantern.referrals.help_ask_urls")),
+    path("", include("lantern.findhelp.urls")),
+    path("help/ask/", include("lantern.findhelp.ask_urls")),
     path("advocate/", include("lantern.matching.advocate_urls")),
     path("staff/", core_views.staff_home, name="staff-home"),
     # A neutral prefix: these links travel in e-mails and texts that others may see.
-    path("desk/requests/", include("lantern.referrals.help_urls", namespace="help_requests")),
+    path("desk/requests/", include("lantern.findhelp.desk_urls", namespace="help_requests")),
     path("desk/", include("lantern.referrals.urls")),
     path("accounts/", include("lantern.accounts.urls")),
     path("", include("lantern.directory.urls")),

@@ -25,8 +25,8 @@ from lantern.accounts.roles import Capability
 from lantern.accounts.selectors import has_capability
 from lantern.core import postcodes
 from lantern.matching import engine, labels, policy
+from lantern.matching.cards import result_card
 from lantern.matching.services import MAX_LIMIT, MatchItem, find_help
-from lantern.matching.survivor import result_card
 
 YES_NO = [("", _("Not stated")), ("yes", _("Yes")), ("no", _("No"))]
 SORTS = [

@@ -6,6 +6,7 @@ leaves a hold without its referral or a referral that lost its hold. Notificatio
 handed to the task backend only after the transaction commits.
 """
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Least
+from django.dispatch import Signal
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +31,6 @@ from lantern.core.api_errors import FieldError
 from lantern.directory.models import Service, ServiceCapacity, ServiceStatus
 from lantern.notify.services import notify_organization_staff, notify_users
 from lantern.referrals import policy, states
-from lantern.referrals.help_services import help_requests_purge
 from lantern.referrals.models import DeclineReason, Hold, HoldState, Referral, ReferralEvent
 from lantern.referrals.models import Status as S
 from lantern.referrals.retention import purge_rows
@@ -409,10 +410,17 @@ class TickReport:
     escalated: int = 0
     expired: int = 0
     purged: int = 0
-    help_requests_purged: int = 0
+    # What the receivers of `ticked` did, by name (the help-request purge, for one).
+    others: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        counts = {k: v for k, v in self.__dict__.items() if k != "others"}
+        return {**counts, **self.others}
+
+
+# Sent at the end of every tick with `now`; other apps' timers ride on it (so this app
+# needs to know nothing of them). A receiver returns {name: count} for the report.
+ticked = Signal()
 
 
 def _due(queryset: Any) -> Any:
@@ -523,7 +531,9 @@ def referrals_tick(*, now: datetime | None = None) -> TickReport:
             report.expired += 1
 
     report.purged = referrals_purge(now=now)
-    report.help_requests_purged = help_requests_purge(now=now)
+    for _receiver, counts in ticked.send(sender=TickReport, now=now):
+        if isinstance(counts, dict):
+            report.others.update(counts)
     logger.info("referrals tick: %s", report.as_dict())
     return report
 

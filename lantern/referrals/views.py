@@ -6,6 +6,8 @@ enforced as on every staff page (`login_required` plus the session middleware). 
 carry personal data are never cached.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +17,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.datastructures import MultiValueDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,13 +29,11 @@ from lantern.consent.selectors import consent_state
 from lantern.core.api_errors import FieldError
 from lantern.directory.freshness import availability_status, freshness
 from lantern.directory.models import Service, ServiceStatus
-from lantern.matching.advocate import PERSON_FIELDS, AdvocateSearchForm, person_initial
-from lantern.matching.survivor_forms import NeedsForm
+from lantern.matching.advocate import PERSON_FIELDS, AdvocateSearchForm
+from lantern.matching.needs import needs_lines
 from lantern.referrals import policy, selectors, services, states
 from lantern.referrals.forms import DeclineForm, IntakeForm, NoteForm, ReferralForm
-from lantern.referrals.help_selectors import help_request_for_user, help_request_personal
-from lantern.referrals.help_services import HelpRequestNotOpen, help_request_link
-from lantern.referrals.models import DeclineReason, HelpRequest, HoldState, Referral, Status
+from lantern.referrals.models import DeclineReason, HoldState, Referral, Status
 
 LIST_LIMIT = 100
 NEW_STATUSES = frozenset({Status.SENT})
@@ -71,26 +70,6 @@ def _row(referral: Referral) -> dict[str, Any]:
     }
 
 
-def _needs_lines(needs: dict[str, Any]) -> list[tuple[str, str]]:
-    """The needs profile in plain words, with the advocate search's labels."""
-    fields = AdvocateSearchForm.base_fields
-    lines: list[tuple[str, str]] = []
-    for name in ("postcode", *PERSON_FIELDS):
-        if name not in needs or needs[name] in (None, "", []):
-            continue
-        field: Any = fields[name]
-        value = needs[name]
-        choices = dict(getattr(field, "choices", []) or [])
-        if isinstance(value, bool):
-            text = str(_("Yes") if value else _("No"))
-        elif isinstance(value, list):
-            text = ", ".join(str(choices.get(v, v)) for v in value)
-        else:
-            text = str(choices.get(value, value))
-        lines.append((str(field.label), text))
-    return lines
-
-
 def _history(referral: Referral) -> list[dict[str, Any]]:
     return [
         {
@@ -123,7 +102,7 @@ def _personal_context(user: Any, referral: Referral) -> dict[str, Any]:
     else:
         shared_note = _("The person did not share personal details.")
     return {
-        "needs_lines": _needs_lines(personal.needs),
+        "needs_lines": needs_lines(personal.needs),
         "shared_lines": [
             (Category(code).label if code in Category.values else code, value)
             for code, value in personal.shared.items()
@@ -359,24 +338,21 @@ def _prefill(request: HttpRequest) -> dict[str, Any]:
     return initial
 
 
-def _help_request(request: HttpRequest) -> HelpRequest | None:
-    """The survivor's help request this referral is made from (`?help_request=`), if any;
-    404 when the user may not act on it, as for any request they cannot see."""
-    raw = request.GET.get("help_request") or request.POST.get("help_request")
-    if not raw:
-        return None
-    return help_request_for_user(request.user, raw)
+@dataclass(frozen=True)
+class ReferralSource:
+    """What a referral is made from when another app's page offers "make a referral" (this
+    app knows nothing of it): the form's prefill, the sending organization, a note for the
+    page, and `link`, run inside the referral's transaction (it raises SourceNotOpen when
+    the source was handled meanwhile, and the referral is then not written)."""
+
+    note: str
+    organization_id: Any
+    initial: dict[str, Any]
+    link: Callable[[Referral], None]
 
 
-def _prefill_from_help_request(user: Any, help_request: HelpRequest) -> dict[str, Any]:
-    """What the person told the find-help pages, read by the find-help form itself and put
-    where the referral form asks the same."""
-    answers = help_request_personal(user, help_request).needs
-    form = NeedsForm(
-        MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in answers.items()})
-    )
-    form.is_valid()  # invalid answers are left out of cleaned_data, hence of the needs
-    return person_initial(form.needs())
+class SourceNotOpen(Exception):
+    """The record the referral is made from was already handled."""
 
 
 def _confirmation(referral: Referral) -> str:
@@ -394,6 +370,13 @@ def _confirmation(referral: Referral) -> str:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def referral_new(request: HttpRequest, service_id: Any) -> HttpResponse:
+    return referral_new_page(request, service_id)
+
+
+def referral_new_page(
+    request: HttpRequest, service_id: Any, *, source: ReferralSource | None = None
+) -> HttpResponse:
+    """Hold and refer, optionally made from `source` (see ReferralSource)."""
     if not policy.may_refer(request.user):
         raise Http404
     service = _service(service_id)
@@ -403,7 +386,6 @@ def referral_new(request: HttpRequest, service_id: Any) -> HttpResponse:
             pk__in=policy.referring_organization_ids(request.user)
         ).order_by("name")
     )
-    help_request = _help_request(request)
     status = 200
     if request.method == "POST":
         form = ReferralForm(request.POST, organizations=organizations)
@@ -418,16 +400,12 @@ def referral_new(request: HttpRequest, service_id: Any) -> HttpResponse:
                         consent=form.consent(),
                         hold=bool(form.cleaned_data.get("hold")),
                         organization_id=(
-                            help_request.organization_id
-                            if help_request is not None
-                            else form.organization_id()
+                            source.organization_id if source is not None else form.organization_id()
                         ),
                     )
-                    if help_request is not None:
-                        help_request_link(
-                            help_request=help_request, referral=referral, actor=request.user
-                        )
-            except HelpRequestNotOpen:
+                    if source is not None:
+                        source.link(referral)
+            except SourceNotOpen:
                 form.add_error(None, _("This request was already handled."))
                 status = 409
             except services.NoUnitOpen:
@@ -447,12 +425,12 @@ def referral_new(request: HttpRequest, service_id: Any) -> HttpResponse:
             status = 422
     else:
         initial = _prefill(request)
-        if help_request is not None:
-            initial.update(_prefill_from_help_request(request.user, help_request))
+        if source is not None:
+            initial.update(source.initial)
         initial["hold"] = availability["open_places"] > 0
         form = ReferralForm(initial=initial, organizations=organizations)
     context = {
-        "help_request": help_request,
+        "source": source,
         "hold_minutes": settings.LANTERN_REFERRAL_HOLD_MINUTES,
         "service": service,
         "availability": availability,

@@ -1,4 +1,4 @@
-"""The Django admin grants nothing around the membership policy (threat 34).
+"""The Django admin grants nothing around the membership policy (threat-model row 35).
 
 The attack: a coalition admin makes themselves a member of the organization that owns a
 confidential site (by adding a membership, by linking an account organization to its HSDS

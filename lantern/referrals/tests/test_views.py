@@ -136,23 +136,6 @@ def test_pages_with_personal_data_are_never_cached(world):
         assert "no-store" in response["Cache-Control"], url
 
 
-def test_help_request_pages_are_never_cached(world):
-    help_request = _help_request(world)
-    for url in (
-        reverse("help_requests:list"),
-        reverse("help_requests:detail", args=[help_request.pk]),
-    ):
-        response = client(world, "advocate_a").get(url)
-        assert response.status_code == 200, url
-        assert "no-store" in response["Cache-Control"], url
-
-
-def test_a_help_request_id_that_is_not_a_uuid_is_not_found(world):
-    _help_request(world)
-    response = client(world, "advocate_a").get(new_url(world, "help_request=junk"))
-    assert response.status_code == 404
-
-
 # --- Inbox ------------------------------------------------------------------------------
 
 
@@ -499,49 +482,3 @@ def test_staff_home_links_to_the_boxes(world):
     assert reverse("referrals:inbox") not in advocate and reverse("referrals:outbox") in advocate
     analyst = client(world, "analyst").get("/staff/").content.decode()
     assert reverse("referrals:inbox") not in analyst and reverse("referrals:outbox") not in analyst
-
-
-# --- From a survivor's help request ------------------------------------------------------
-
-
-def _help_request(world):
-    from lantern.referrals.help_services import Contact, help_request_create
-
-    world.org_a.takes_help_requests = True
-    world.org_a.save(update_fields=["takes_help_requests"])
-    return help_request_create(
-        service_id=world.b_public.service_id,
-        needs={"help": ["legal"], "age": "19", "gender": "prefer_not"},
-        contact=Contact(method="text", details="555-0142", time="after 6pm"),
-        name="Rosa",
-        consented=True,
-    )
-
-
-def test_a_referral_made_from_a_help_request_is_prefilled_and_links_it(world):
-    from lantern.referrals.models import HelpRequestStatus
-
-    help_request = _help_request(world)
-    advocate = client(world, "advocate_a")
-    page = advocate.get(new_url(world, f"help_request={help_request.pk}")).content.decode()
-    assert help_request.code in page
-    assert 'value="19"' in page  # the age the person gave
-    response = advocate.post(
-        new_url(world, f"help_request={help_request.pk}"), refer_form(age="19")
-    )
-    assert response.status_code == 302
-    referral = Referral.objects.get()
-    help_request.refresh_from_db()
-    assert help_request.status == HelpRequestStatus.REFERRED
-    assert help_request.referral == referral
-    # A second referral from the same request is refused, and nothing is written.
-    again = advocate.post(new_url(world, f"help_request={help_request.pk}"), refer_form())
-    assert again.status_code == 409
-    assert Referral.objects.count() == 1
-
-
-def test_only_the_receiving_advocates_refer_from_a_help_request(world):
-    help_request = _help_request(world)
-    for persona in ("provider_b", "provider_c", "coalition_admin"):
-        response = client(world, persona).get(new_url(world, f"help_request={help_request.pk}"))
-        assert response.status_code == 404, persona
