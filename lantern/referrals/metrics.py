@@ -33,13 +33,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from lantern.accounts.models import Organization
 from lantern.core.api_errors import FieldError
+from lantern.core.bounds import RANGE_MESSAGE, check_date
 from lantern.directory.selectors import ServiceFacts, service_facts
-from lantern.referrals.models import DeclineReason, Referral, Status
+from lantern.referrals.models import DeclineReason, Hold, HoldState, Referral, Status
 
 MIN_CELL = 5
 DEFAULT_DAYS = 30
@@ -185,9 +186,11 @@ def _date(field_name: str, value: str | None, default: date) -> date:
     if value is None or value == "":
         return default
     try:
-        return date.fromisoformat(value)
+        return check_date(date.fromisoformat(value))
     except (TypeError, ValueError):
-        raise FieldError(field_name, "a date as YYYY-MM-DD", where="query") from None
+        raise FieldError(
+            field_name, f"a date as YYYY-MM-DD, {RANGE_MESSAGE}", where="query"
+        ) from None
 
 
 def metrics_filters(
@@ -516,6 +519,43 @@ def referrals_waiting(
         "code", "service__name", "receiving_organization__name", "created"
     )[:limit]
     return waiting.count(), [WaitingReferral(*row) for row in rows]
+
+
+# --- holds in force ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferrerHolds:
+    referrer: str  # the staff member's display name (or e-mail), never the person's
+    organization: str
+    holds: int
+    services: int
+
+
+def active_holds_by_referrer(*, limit: int = WAITING_LIMIT) -> list[ReferrerHolds]:
+    """Who holds places right now and how many (coalition admins watch for one account
+    holding a shelter's places): staff names and counts only, most holds first."""
+    rows = (
+        Hold.objects.filter(state=HoldState.ACTIVE)
+        .values(
+            "referral__referred_by__display_name",
+            "referral__referred_by__email",
+            "referral__referring_organization__name",
+        )
+        .annotate(holds=Count("id"), services=Count("capacity__service", distinct=True))
+        .order_by("-holds", "referral__referred_by__display_name", "referral__referred_by__email")
+    )[:limit]
+    return [
+        ReferrerHolds(
+            referrer=row["referral__referred_by__display_name"]
+            or row["referral__referred_by__email"]
+            or "—",
+            organization=row["referral__referring_organization__name"],
+            holds=row["holds"],
+            services=row["services"],
+        )
+        for row in rows
+    ]
 
 
 def organizations_choices() -> list[tuple[str, str]]:

@@ -47,6 +47,11 @@ def may_see_metrics(user: Any) -> bool:
     return bool(_org_ids(user, METRICS_ROLES))
 
 
+def may_see_holds(user: Any) -> bool:
+    """Who holds places now (staff names, counts): coalition admins, not analysts."""
+    return bool(_org_ids(user, (Role.COALITION_ADMIN,)))
+
+
 def visibility(user: Any) -> Q | None:
     """The filter for referrals `user` may see, or None when they may see none."""
     sent, received = referring_organization_ids(user), receiving_organization_ids(user)
