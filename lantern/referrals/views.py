@@ -299,18 +299,27 @@ def _box_detail(request: HttpRequest, box: Box, referral_id: Any) -> HttpRespons
     return render(request, DETAIL_TEMPLATE, _detail_context(request, referral, acting, box=box))
 
 
-@never_cache
-@login_required
-@require_safe
-def inbox(request: HttpRequest) -> HttpResponse:
-    return _box_list(request, BOXES["inbox"])
+def _box_views(name: str) -> tuple[Callable[..., HttpResponse], Callable[..., HttpResponse]]:
+    """The list page and the detail page of one box."""
+    box = BOXES[name]
+
+    @never_cache
+    @login_required
+    @require_safe
+    def box_list(request: HttpRequest) -> HttpResponse:
+        return _box_list(request, box)
+
+    @never_cache
+    @login_required
+    @require_http_methods(["GET", "HEAD", "POST"])
+    def box_detail(request: HttpRequest, referral_id: Any) -> HttpResponse:
+        return _box_detail(request, box, referral_id)
+
+    return box_list, box_detail
 
 
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def inbox_detail(request: HttpRequest, referral_id: Any) -> HttpResponse:
-    return _box_detail(request, BOXES["inbox"], referral_id)
+inbox, inbox_detail = _box_views("inbox")
+outbox, outbox_detail = _box_views("outbox")
 
 
 @never_cache
@@ -332,20 +341,6 @@ def inbox_release(request: HttpRequest, referral_id: Any) -> HttpResponse:
         _("The place held for referral %(code)s is given back.") % {"code": referral.code},
     )
     return redirect("referrals:inbox-detail", referral_id=referral.pk)
-
-
-@never_cache
-@login_required
-@require_safe
-def outbox(request: HttpRequest) -> HttpResponse:
-    return _box_list(request, BOXES["outbox"])
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def outbox_detail(request: HttpRequest, referral_id: Any) -> HttpResponse:
-    return _box_detail(request, BOXES["outbox"], referral_id)
 
 
 # --- Hold and refer ------------------------------------------------------------------
