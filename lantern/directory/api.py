@@ -18,7 +18,7 @@ from pydantic import ConfigDict, StrictInt, field_validator
 from lantern.accounts.api_auth import api_user, optional_auth, write_auth
 from lantern.core import postcodes
 from lantern.core.api_errors import FieldError, reject_unknown_query
-from lantern.core.bounds import BoundedDatetime, Limit, PageNumber
+from lantern.core.bounds import Limit, PageNumber
 from lantern.directory import doccache, selectors
 from lantern.directory.hsds import (
     Viewer,
@@ -62,7 +62,7 @@ class TermParams(PageParams):
 
 class OrganizationParams(TermParams):
     taxonomy_term_id: UUID | None = None
-    modified_after: BoundedDatetime | None = Field(
+    modified_after: datetime | None = Field(
         None, description="On or after this date-time; without a zone it is read as UTC."
     )
 

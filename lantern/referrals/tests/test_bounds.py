@@ -165,14 +165,6 @@ def test_directory_paging_out_of_range_is_422_naming_it(world, query, field):
     assert locs(response) == [["query", field]]
 
 
-def test_directory_modified_after_in_year_one_is_422(world):
-    response = (
-        world["anonymous"].client().get("/api/v1/organizations", {"modified_after": YEAR_ONE})
-    )
-    assert response.status_code == 422
-    assert locs(response) == [["query", "modified_after"]]
-
-
 def test_match_limit_out_of_range_is_422_naming_it(world):
     body = {"postcode": "60614", "limit": 10**20}
     response = post_json(world["anonymous"], "/api/v1/match", body)
