@@ -12,11 +12,12 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from ninja import Field, Schema
-from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
+from pydantic import ConfigDict, StringConstraints, field_validator
 
 from lantern.consent.models import PURPOSE_MAX_LENGTH, ConsentRecord
 from lantern.consent.selectors import State, consent_state
 from lantern.core.api_errors import FieldError
+from lantern.core.bounds import BoundedAwareDatetime
 
 CategoryCode = Literal["name", "contact", "language", "safety_notes", "documents"]
 MethodCode = Literal["written", "verbal_recorded"]
@@ -39,7 +40,7 @@ class ConsentIn(Schema):
     )
     purpose: Purpose = Field(..., description="Why, e.g. 'referral to services'. No names.")
     method: MethodCode
-    expires_at: AwareDatetime = Field(
+    expires_at: BoundedAwareDatetime = Field(
         ..., description="When the consent ends, with a time zone; at most the longest allowed"
     )
     attested: Literal[True] | None = Field(

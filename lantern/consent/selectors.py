@@ -5,11 +5,11 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from lantern.consent import policy
 from lantern.consent.models import CATEGORIES, ConsentRecord
+from lantern.core.errors import NotFound
 
 State = Literal["active", "expired", "revoked"]
 
@@ -69,7 +69,7 @@ def consent_for_user(user: Any, consent_id: Any) -> ConsentRecord:
     """A consent record the user may see, or 404 (missing and not allowed look the same)."""
     consent = _get(consent_id)
     if consent is None or not policy.may_view(user, consent):
-        raise Http404
+        raise NotFound
     return consent
 
 
@@ -82,5 +82,5 @@ def consent_for_revoke(user: Any, consent_id: Any) -> ConsentRecord:
         or not policy.may_view(user, consent)
         or not policy.may_revoke(user, consent)
     ):
-        raise Http404
+        raise NotFound
     return consent

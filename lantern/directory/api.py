@@ -18,6 +18,7 @@ from pydantic import ConfigDict, StrictInt, field_validator
 from lantern.accounts.api_auth import api_user, optional_auth, write_auth
 from lantern.core import postcodes
 from lantern.core.api_errors import FieldError, reject_unknown_query
+from lantern.core.bounds import Limit, PageNumber
 from lantern.directory import doccache, selectors
 from lantern.directory.hsds import (
     Viewer,
@@ -48,8 +49,8 @@ class PageParams(Schema):
     model_config = ConfigDict(extra="forbid")
 
     search: str | None = Field(None, max_length=200)
-    page: int = Field(1, ge=1, le=100000)
-    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE)
+    page: PageNumber = 1
+    per_page: int = Limit(20, MAX_PER_PAGE)
     format: Literal["json", "ndjson"] = "json"
 
     _search_without_nul = field_validator("search")(_refuse_nul)

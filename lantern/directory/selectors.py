@@ -303,3 +303,57 @@ def capacities_of_user(user: Any) -> QuerySet[ServiceCapacity]:
         .prefetch_related("service__service_types")
         .order_by("service__name", "id")
     )
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """What referral metrics need of some services (public directory data only)."""
+
+    regions: dict[Any, str]  # service id -> state or province, or "virtual"
+    types: dict[Any, set[str]]  # service id -> service type codes
+    type_names: dict[str, str]  # code -> taxonomy term name
+
+
+def service_facts(
+    service_ids: Sequence[Any] | QuerySet[Any], *, virtual: str = "virtual"
+) -> ServiceFacts:
+    """Each service's region (the state or province of its first physical location with
+    an address, by service-at-location id, else `virtual` when it has a virtual location;
+    absent when neither), its service type codes and the names of those codes.
+    `service_ids` may be a queryset of ids (then it runs as a subquery)."""
+    ids = service_ids if isinstance(service_ids, QuerySet) else list(service_ids)
+    links = list(
+        ServiceAtLocation.objects.filter(service_id__in=ids)
+        .order_by("id")
+        .values_list("service_id", "location_id", "location__location_type")
+    )
+    physical = {location for _, location, kind in links if kind == "physical"}
+    states: dict[Any, str] = {}
+    for location_id, state in (
+        Address.objects.filter(location_id__in=physical, address_type="physical")
+        .exclude(state_province="")
+        .order_by("id")
+        .values_list("location_id", "state_province")
+    ):
+        states.setdefault(location_id, state.strip().upper())
+    regions: dict[Any, str] = {}
+    for service_id, location_id, kind in links:
+        if kind == "physical" and location_id in states:
+            if regions.get(service_id) in (None, virtual):
+                regions[service_id] = states[location_id]
+        elif kind == "virtual":
+            regions.setdefault(service_id, virtual)
+    types: dict[Any, set[str]] = {}
+    for service_id, code in (
+        Service.service_types.through.objects.filter(service_id__in=ids)
+        .exclude(taxonomyterm__code="")
+        .values_list("service_id", "taxonomyterm__code")
+    ):
+        types.setdefault(service_id, set()).add(code)
+    codes = {code for found in types.values() for code in found}
+    names = dict(
+        TaxonomyTerm.objects.filter(code__in=codes)
+        .order_by("code", "id")
+        .values_list("code", "name")
+    )
+    return ServiceFacts(regions=regions, types=types, type_names=names)

@@ -16,6 +16,7 @@ from pydantic import ConfigDict, StrictBool, StrictFloat, StrictInt, StringConst
 from lantern.accounts.api_auth import api_user, optional_auth
 from lantern.core import postcodes
 from lantern.core.api_errors import FieldError
+from lantern.core.bounds import Limit
 from lantern.matching import engine
 from lantern.matching.services import DEFAULT_LIMIT, MAX_LIMIT, MatchItem, find_help
 
@@ -75,7 +76,7 @@ class NeedsIn(Schema):
         max_length=20,
         description="Rank but never exclude: " + ", ".join(engine.PREFERENCE_TAGS),
     )
-    limit: StrictInt = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    limit: StrictInt = Limit(DEFAULT_LIMIT, MAX_LIMIT)
 
 
 def needs_from(data: NeedsIn) -> engine.Needs:

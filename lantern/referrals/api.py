@@ -4,7 +4,6 @@ A referral is visible only to the referring and the receiving organization; ever
 else gets 404, as for a referral that does not exist.
 """
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -16,6 +15,7 @@ from pydantic import ConfigDict, StrictBool, StringConstraints
 from lantern.accounts.api_auth import api_user, write_auth
 from lantern.consent.schemas import ConsentIn
 from lantern.core.api_errors import FieldError
+from lantern.core.bounds import BoundedDatetime, Limit, Offset
 from lantern.matching.api import NeedsIn, needs_from
 from lantern.referrals import presenters, selectors, services
 from lantern.referrals.models import DeclineReason, Referral, Status
@@ -74,7 +74,7 @@ class StatusIn(Schema):
     ]
     reason: DeclineReason | None = None
     note: Annotated[str, StringConstraints(max_length=2000)] = ""
-    intake_at: datetime | None = None
+    intake_at: BoundedDatetime | None = Field(None, description="Within a year of now")
 
 
 class ListQuery(Schema):
@@ -83,8 +83,8 @@ class ListQuery(Schema):
     box: Literal["all", "inbox", "outbox"] = "all"
     status: Status | None = None
     open: StrictBool | None = None
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    limit: int = Limit(50, 200)
+    offset: Offset = 0
 
 
 def _stored_needs(needs: NeedsIn | None) -> dict[str, Any]:
@@ -92,6 +92,10 @@ def _stored_needs(needs: NeedsIn | None) -> dict[str, Any]:
         return {}
     needs_from(needs)  # validates the postcode, as matching does (422 naming the field)
     return needs.model_dump(mode="json", exclude_unset=True, exclude={"limit"})
+
+
+def _hold_limit_detail(exc: services.HoldLimitReached) -> dict[str, Any]:
+    return {"detail": [{"loc": ["body", "hold"], "msg": str(exc), "type": "hold_limit"}]}
 
 
 @router.post(
@@ -124,6 +128,8 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> Any:
         )
     except services.NoUnitOpen:
         return Answer(409, {"detail": "No unit of this service is open to hold."})
+    except services.HoldLimitReached as exc:
+        return Answer(409, _hold_limit_detail(exc))
     referral = selectors.referral_for_user(user, referral.pk)
     return Answer(201, presenters.referral_json(referral, user))
 
@@ -186,5 +192,22 @@ def referral_status(request: HttpRequest, referral_id: UUID, payload: StatusIn) 
         )
     except services.TransitionNotAllowed as exc:
         detail = f"A referral that is {exc.current} cannot become {exc.target}."
+        return Answer(409, {"detail": detail})
+    return presenters.referral_json(selectors.referral_for_user(user, referral_id), user)
+
+
+@router.post(
+    "/referrals/{referral_id}/release",
+    response={200: dict[str, Any], 409: dict[str, Any], **Errors},
+    auth=write_auth,
+    summary="Give back the place held for a referral (the receiving provider's staff)",
+)
+def referral_release(request: HttpRequest, referral_id: UUID) -> Any:
+    user = api_user(request)
+    referral = selectors.referral_for_user(user, referral_id)
+    try:
+        services.hold_release(referral=referral, actor=user)
+    except services.HoldNotActive:
+        detail = [{"loc": ["path", "referral_id"], "msg": "no place is held for this referral"}]
         return Answer(409, {"detail": detail})
     return presenters.referral_json(selectors.referral_for_user(user, referral_id), user)

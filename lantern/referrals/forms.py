@@ -10,9 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lantern.consent.models import PURPOSE_MAX_LENGTH, Category, Method
+from lantern.core.bounds import (
+    check_within,
+    validate_date_in_range,
+    validate_datetime_in_range,
+)
 from lantern.matching.advocate import PERSON_FIELDS, AdvocateSearchForm
 from lantern.referrals.models import DeclineReason
-from lantern.referrals.services import SHARED_MAX_CHARS, ConsentInput
+from lantern.referrals.services import INTAKE_WITHIN_DAYS, SHARED_MAX_CHARS, ConsentInput
 
 SHARE_NOTHING, SHARE_ITEMS = "nothing", "items"
 CONSENT_DEFAULT_DAYS = 30
@@ -51,6 +56,7 @@ class ReferralForm(forms.Form):
         label=_("The agreement ends on"),
         required=False,
         initial=_default_expiry,
+        validators=[validate_date_in_range],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     consent_purpose = forms.CharField(
@@ -204,7 +210,18 @@ class IntakeForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"required": _("Say when the intake is.")},
+        validators=[validate_datetime_in_range],
     )
+
+    def clean_intake_at(self) -> datetime:
+        value: datetime = self.cleaned_data["intake_at"]
+        try:
+            check_within(value, days=INTAKE_WITHIN_DAYS)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Choose a time within a year from today."), code="out_of_range"
+            ) from None
+        return value
 
 
 class NoteForm(forms.Form):

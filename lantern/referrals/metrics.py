@@ -25,7 +25,7 @@ SQLite run) the same figures are computed in Python from the same non-personal c
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -33,19 +33,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from lantern.accounts.models import Organization
 from lantern.core.api_errors import FieldError
-from lantern.directory.models import (
-    Address,
-    LocationType,
-    Service,
-    ServiceAtLocation,
-    TaxonomyTerm,
-)
-from lantern.referrals.models import DeclineReason, Referral, Status
+from lantern.core.bounds import RANGE_MESSAGE, check_date
+from lantern.directory.selectors import ServiceFacts, service_facts
+from lantern.referrals.models import DeclineReason, Hold, HoldState, Referral, Status
 
 MIN_CELL = 5
 DEFAULT_DAYS = 30
@@ -191,9 +186,11 @@ def _date(field_name: str, value: str | None, default: date) -> date:
     if value is None or value == "":
         return default
     try:
-        return date.fromisoformat(value)
+        return check_date(date.fromisoformat(value))
     except (TypeError, ValueError):
-        raise FieldError(field_name, "a date as YYYY-MM-DD", where="query") from None
+        raise FieldError(
+            field_name, f"a date as YYYY-MM-DD, {RANGE_MESSAGE}", where="query"
+        ) from None
 
 
 def metrics_filters(
@@ -235,75 +232,28 @@ def metrics_filters(
     )
 
 
-# --- regions and types ----------------------------------------------------------------
-
-
-def service_regions(service_ids: Iterable[Any] | QuerySet[Any]) -> dict[Any, str]:
-    """Each service's region: the state or province of its first physical location with
-    an address (by service-at-location id), else "virtual" when it has a virtual location,
-    else "unknown". Services missing from the answer are "unknown". `service_ids` may be a
-    queryset of ids (then it runs as a subquery)."""
-    ids = service_ids if isinstance(service_ids, QuerySet) else list(service_ids)
-    links = list(
-        ServiceAtLocation.objects.filter(service_id__in=ids)
-        .order_by("id")
-        .values_list("service_id", "location_id", "location__location_type")
-    )
-    physical = {location for _, location, kind in links if kind == LocationType.PHYSICAL}
-    states: dict[Any, str] = {}
-    for location_id, state in (
-        Address.objects.filter(location_id__in=physical, address_type="physical")
-        .exclude(state_province="")
-        .order_by("id")
-        .values_list("location_id", "state_province")
-    ):
-        states.setdefault(location_id, state.strip().upper())
-    regions: dict[Any, str] = {}
-    for service_id, location_id, kind in links:
-        if kind == LocationType.PHYSICAL and location_id in states:
-            if regions.get(service_id) in (None, VIRTUAL_REGION):
-                regions[service_id] = states[location_id]
-        elif kind == LocationType.VIRTUAL:
-            regions.setdefault(service_id, VIRTUAL_REGION)
-    return regions
-
-
-def service_type_codes(service_ids: Iterable[Any]) -> dict[Any, set[str]]:
-    through = Service.service_types.through
-    codes: dict[Any, set[str]] = defaultdict(set)
-    for service_id, code in (
-        through.objects.filter(service_id__in=list(service_ids))
-        .exclude(taxonomyterm__code="")
-        .values_list("service_id", "taxonomyterm__code")
-    ):
-        codes[service_id].add(code)
-    return codes
-
-
 # --- the base set ---------------------------------------------------------------------
 
 
-def _base(filters: MetricsFilters) -> tuple[QuerySet[Referral], dict[Any, str]]:
-    """The referrals in the period matching the filters, and the regions of their services."""
+def _base(filters: MetricsFilters) -> tuple[QuerySet[Referral], ServiceFacts]:
+    """The referrals in the period matching the filters, and what the directory says of
+    their services (regions, types), read through the directory's selector."""
     start, end = filters.period.bounds()
     base = Referral.objects.filter(created__gte=start, created__lt=end).order_by()
     if filters.organization_id is not None:
         base = base.filter(receiving_organization_id=filters.organization_id)
+    facts = service_facts(base.values("service_id"))
     if filters.service_type:
-        base = base.filter(
-            service_id__in=Service.objects.filter(service_types__code=filters.service_type).values(
-                "pk"
-            )
-        )
-    regions = service_regions(base.values("service_id"))
+        typed = [s for s, codes in facts.types.items() if filters.service_type in codes]
+        base = base.filter(service_id__in=typed)
     if filters.region:
         wanted = filters.region.strip().casefold()
         if wanted == UNKNOWN_REGION:
-            base = base.exclude(service_id__in=list(regions))
+            base = base.exclude(service_id__in=list(facts.regions))
         else:
-            matching = [s for s, region in regions.items() if region.casefold() == wanted]
+            matching = [s for s, region in facts.regions.items() if region.casefold() == wanted]
             base = base.filter(service_id__in=matching)
-    return base, regions
+    return base, facts
 
 
 # --- PostgreSQL: one statement ---------------------------------------------------------
@@ -337,15 +287,11 @@ def _sql_percentiles() -> str:
     )
 
 
-def _rows_postgresql(
-    base: QuerySet[Referral], regions: dict[Any, str]
-) -> list[tuple[str, str, _Raw]]:
+def _rows_postgresql(base: QuerySet[Referral], facts: ServiceFacts) -> list[tuple[str, str, _Raw]]:
     try:
         inner, params = base.values_list(*COLUMNS).query.sql_with_params()
     except EmptyResultSet:  # a filter that matches nothing (e.g. an unknown region)
         return []
-    through = Service.service_types.through._meta
-    term = TaxonomyTerm._meta
     minutes = ", ".join(
         f"date_part('epoch', r.{column} - r.created) / 60.0 AS {duration}"
         for duration, column in DURATIONS.items()
@@ -362,11 +308,7 @@ def _rows_postgresql(
                 COALESCE(reg.region, '{UNKNOWN_REGION}') AS region, {minutes}
             FROM r LEFT JOIN reg ON reg.service_id = r.service_id
         ),
-        st AS (
-            SELECT DISTINCT x.service_id, term.code
-            FROM "{through.db_table}" x JOIN "{term.db_table}" term ON term.id = x.taxonomyterm_id
-            WHERE term.code <> '' AND x.service_id IN (SELECT service_id FROM t)
-        )
+        st AS (SELECT * FROM unnest(%s::uuid[], %s::text[]) AS st(service_id, code))
         SELECT CASE
                 WHEN GROUPING(t.receiving_organization_id) = 0 THEN 'organization'
                 WHEN GROUPING(t.region) = 0 THEN 'region'
@@ -383,12 +325,23 @@ def _rows_postgresql(
         FROM t WHERE t.decline_reason <> ''
         GROUP BY t.decline_reason
     """  # noqa: S608
+    regions = facts.regions
     service_ids = list(regions)
+    typed = [(s, code) for s, codes in facts.types.items() for code in sorted(codes)]
     with transaction.atomic(), connection.cursor() as cursor:
         # The sorts behind the percentiles fit in memory at 100,000 referrals (the
         # default 4 MB spills them to disk); for this statement only.
         cursor.execute(f"SET LOCAL work_mem = '{SQL_WORK_MEM}'")
-        cursor.execute(sql, [*params, service_ids, [regions[s] for s in service_ids]])
+        cursor.execute(
+            sql,
+            [
+                *params,
+                service_ids,
+                [regions[s] for s in service_ids],
+                [s for s, _ in typed],
+                [code for _, code in typed],
+            ],
+        )
         fetched = cursor.fetchall()
     rows = []
     for dimension, key, *values in fetched:
@@ -415,9 +368,9 @@ def percentile_cont(values: Sequence[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _rows_python(base: QuerySet[Referral], regions: dict[Any, str]) -> list[tuple[str, str, _Raw]]:
+def _rows_python(base: QuerySet[Referral], facts: ServiceFacts) -> list[tuple[str, str, _Raw]]:
     records = list(base.values_list(*COLUMNS))
-    types = service_type_codes({r[0] for r in records})
+    regions, types = facts.regions, facts.types
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     minutes: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     counts[("all", "")] = dict.fromkeys(COUNTS, 0)  # the overall row, even when empty
@@ -495,13 +448,15 @@ def _stats(key: str, label: str, raw: _Raw) -> GroupStats:
     )
 
 
-def referral_metrics(filters: MetricsFilters, *, in_python: bool | None = None) -> Metrics:
-    """The metrics for `filters`. `in_python` forces the Python computation (the default
-    is SQL on PostgreSQL and Python elsewhere); both give the same figures."""
-    base, regions = _base(filters)
-    if in_python is None:
-        in_python = connection.vendor != "postgresql"
-    rows = _rows_python(base, regions) if in_python else _rows_postgresql(base, regions)
+def referral_metrics(filters: MetricsFilters, *, in_python: bool = False) -> Metrics:
+    """The metrics for `filters`: one SQL statement on PostgreSQL, Python elsewhere (the
+    statement needs PostgreSQL's grouping sets and percentiles). `in_python` forces the
+    Python computation on PostgreSQL too; both give the same figures."""
+    base, facts = _base(filters)
+    if in_python or connection.vendor != "postgresql":
+        rows = _rows_python(base, facts)
+    else:
+        rows = _rows_postgresql(base, facts)
 
     by: dict[str, dict[str, _Raw]] = defaultdict(dict)
     for dimension, key, raw in rows:
@@ -511,11 +466,7 @@ def referral_metrics(filters: MetricsFilters, *, in_python: bool | None = None) 
     org_names = dict(
         Organization.objects.filter(pk__in=list(by["organization"])).values_list("pk", "name")
     )
-    type_names = dict(
-        TaxonomyTerm.objects.filter(code__in=list(by["service_type"]))
-        .order_by("code", "id")
-        .values_list("code", "name")
-    )
+    type_names = facts.type_names
     reason_labels = dict(DeclineReason.choices)
 
     def ordered(groups: list[GroupStats]) -> list[GroupStats]:
@@ -568,6 +519,43 @@ def referrals_waiting(
         "code", "service__name", "receiving_organization__name", "created"
     )[:limit]
     return waiting.count(), [WaitingReferral(*row) for row in rows]
+
+
+# --- holds in force ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferrerHolds:
+    referrer: str  # the staff member's display name (or e-mail), never the person's
+    organization: str
+    holds: int
+    services: int
+
+
+def active_holds_by_referrer(*, limit: int = WAITING_LIMIT) -> list[ReferrerHolds]:
+    """Who holds places right now and how many (coalition admins watch for one account
+    holding a shelter's places): staff names and counts only, most holds first."""
+    rows = (
+        Hold.objects.filter(state=HoldState.ACTIVE)
+        .values(
+            "referral__referred_by__display_name",
+            "referral__referred_by__email",
+            "referral__referring_organization__name",
+        )
+        .annotate(holds=Count("id"), services=Count("capacity__service", distinct=True))
+        .order_by("-holds", "referral__referred_by__display_name", "referral__referred_by__email")
+    )[:limit]
+    return [
+        ReferrerHolds(
+            referrer=row["referral__referred_by__display_name"]
+            or row["referral__referred_by__email"]
+            or "—",
+            organization=row["referral__referring_organization__name"],
+            holds=row["holds"],
+            services=row["services"],
+        )
+        for row in rows
+    ]
 
 
 def organizations_choices() -> list[tuple[str, str]]:

@@ -5,19 +5,40 @@ Registered before the referrals router: otherwise `/referrals/{referral_id}` wou
 `metrics` for an id.
 """
 
+from dataclasses import asdict
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router
 
 from lantern.accounts.api_auth import api_user, write_auth
 from lantern.core.api_errors import reject_unknown_query
+from lantern.core.errors import NotFound
 from lantern.referrals import metrics, policy
 
 router = Router(tags=["referrals"])
 
 PARAMETERS = ("start", "end", "service_type", "organization_id", "region")
 Errors = {401: dict[str, Any], 404: dict[str, Any], 422: dict[str, Any]}
+
+
+@router.get(
+    "/referrals/metrics/holds",
+    response={200: dict[str, Any], **Errors},
+    auth=write_auth,
+    url_name="referral-metrics-holds",
+    summary="Places held now, per referring staff member (coalition admins)",
+    description=(
+        "Active holds per referrer: the staff member's name, organization, how many "
+        "places they hold and at how many services. Nothing about the people referred."
+    ),
+)
+def referral_holds(request: HttpRequest) -> Any:
+    if not policy.may_see_holds(api_user(request)):
+        raise NotFound
+    reject_unknown_query(request, ())
+    rows = metrics.active_holds_by_referrer()
+    return {"total": len(rows), "results": [asdict(row) for row in rows]}
 
 
 @router.get(
@@ -44,7 +65,7 @@ def referral_metrics(
     region: str | None = None,
 ) -> Any:
     if not policy.may_see_metrics(api_user(request)):
-        raise Http404
+        raise NotFound
     reject_unknown_query(request, PARAMETERS)
     filters = metrics.metrics_filters(
         start=start,

@@ -122,6 +122,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["min_cell"] = metrics.MIN_CELL
     waiting_total, waiting = metrics.referrals_waiting()
     context.update(waiting=waiting, waiting_total=waiting_total)
+    if policy.may_see_holds(request.user):
+        context["holds"] = metrics.active_holds_by_referrer()
     return render(
         request, "referrals/metrics.html", context, status=200 if form.is_valid() else 422
     )

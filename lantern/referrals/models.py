@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lantern.core.bounds import SafeDateTimeField
 from lantern.core.crypto import EncryptedTextField
 
 # Referral codes avoid letters and digits that are easy to confuse when read on a phone.
@@ -78,7 +79,8 @@ class Referral(models.Model):
     )
     decline_reason = models.CharField(max_length=24, choices=DeclineReason.choices, blank=True)
     note = EncryptedTextField(blank=True)
-    intake_at = models.DateTimeField(null=True, blank=True)
+    # Entered by people: read safely even if a value outside the input bounds was stored.
+    intake_at = SafeDateTimeField(null=True, blank=True)
     # Timeline (no personal data): what the metrics are computed from.
     created = models.DateTimeField(default=timezone.now, db_index=True)
     viewed_at = models.DateTimeField(null=True, blank=True)

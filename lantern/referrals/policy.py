@@ -31,6 +31,11 @@ def may_see_metrics(user: Any) -> bool:
     return has_capability(user, Capability.VIEW_METRICS)
 
 
+def may_see_holds(user: Any) -> bool:
+    """Who holds places now (staff names, counts): coalition admins, not analysts."""
+    return has_capability(user, Capability.ADMINISTER_COALITION)
+
+
 def visibility(user: Any) -> Q | None:
     """The filter for referrals `user` may see, or None when they may see none."""
     sent, received = referring_organization_ids(user), receiving_organization_ids(user)

@@ -6,10 +6,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 
+from lantern.accounts.models import Organization
 from lantern.audit.services import audit_record
 from lantern.consent.selectors import consent_allows
+from lantern.core.errors import NotFound
+from lantern.directory.models import Service, ServiceStatus
 from lantern.referrals import policy, states
 from lantern.referrals.models import Referral
 
@@ -24,11 +26,11 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
 
 
 def referral_for_user(user: Any, referral_id: Any) -> Referral:
-    """The referral if `user` may see it; Http404 alike for missing and not allowed."""
+    """The referral if `user` may see it; NotFound alike for missing and not allowed."""
     try:
         return referrals_visible_to(user).get(pk=referral_id)
     except (Referral.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
-        raise Http404 from exc
+        raise NotFound from exc
 
 
 @dataclass(frozen=True)
@@ -111,3 +113,25 @@ def referrals_page(
     total = queryset.count()
     items = list(queryset.order_by("-created", "id")[offset : offset + limit])
     return ReferralPage(total=total, items=items)
+
+
+def referring_organizations(user: Any) -> list[Organization]:
+    """The organizations `user` may send referrals for, by name."""
+    return list(
+        Organization.objects.filter(pk__in=policy.referring_organization_ids(user)).order_by("name")
+    )
+
+
+def service_to_refer_to(service_id: Any) -> Service:
+    """A service that exists and is not defunct (directory data, public), with its
+    capacities and types, or NotFound."""
+    service = (
+        Service.objects.filter(pk=service_id)
+        .exclude(status=ServiceStatus.DEFUNCT)
+        .select_related("organization")
+        .prefetch_related("capacities__unit", "service_types")
+        .first()
+    )
+    if service is None:
+        raise NotFound
+    return service

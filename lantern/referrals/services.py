@@ -16,10 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce, Least
+from django.db.models import Q
 from django.dispatch import Signal
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,9 +26,14 @@ from lantern.audit.services import audit_record
 from lantern.consent.models import Category
 from lantern.consent.services import consent_attach, consent_record
 from lantern.core.api_errors import FieldError
-from lantern.directory.models import Service, ServiceCapacity, ServiceStatus
+from lantern.core.bounds import check_within
+from lantern.core.errors import NotFound
+from lantern.directory.models import Service, ServiceStatus
 from lantern.notify.services import notify_organization_staff, notify_users
-from lantern.referrals import policy, states
+from lantern.referrals import holds, policy, states
+from lantern.referrals.holds import HoldLimitReached as HoldLimitReached
+from lantern.referrals.holds import HoldNotActive
+from lantern.referrals.holds import NoUnitOpen as NoUnitOpen
 from lantern.referrals.models import DeclineReason, Hold, HoldState, Referral, ReferralEvent
 from lantern.referrals.models import Status as S
 from lantern.referrals.retention import purge_rows
@@ -39,10 +42,8 @@ logger = logging.getLogger("lantern.referrals")
 
 SHARED_CATEGORIES = tuple(Category.values)
 SHARED_MAX_CHARS = 500
-
-
-class NoUnitOpen(Exception):
-    """A hold was asked for and no unit of the service is open (HTTP 409)."""
+# An intake is scheduled at most a year ahead (or recorded at most a year late).
+INTAKE_WITHIN_DAYS = 366
 
 
 class TransitionNotAllowed(Exception):
@@ -106,45 +107,6 @@ def _clean_shared(shared: dict[str, Any]) -> dict[str, str]:
     return cleaned
 
 
-def _take_unit(service: Service, capacity_id: Any) -> ServiceCapacity:
-    """Take one unit in a single conditional UPDATE: under any number of concurrent
-    requests for the last unit, exactly one sees a row updated and `available` never goes
-    below zero (the row lock serialises them; the condition is re-checked after the wait)."""
-    capacities = ServiceCapacity.objects.filter(service=service)
-    if capacity_id is not None:
-        capacities = capacities.filter(pk=capacity_id)
-        if not capacities.exists():
-            raise FieldError("capacity_id", "not a capacity of this service")
-    for capacity_pk in (
-        capacities.filter(available__gt=0).order_by("id").values_list("pk", flat=True)
-    ):
-        taken = ServiceCapacity.objects.filter(pk=capacity_pk, available__gt=0).update(
-            available=F("available") - 1
-        )
-        if taken:
-            return ServiceCapacity.objects.get(pk=capacity_pk)
-    raise NoUnitOpen
-
-
-def _give_back(hold: Hold, *, reason: str, now: datetime) -> None:
-    """Return the held unit (never above the declared maximum) and end the hold."""
-    ServiceCapacity.objects.filter(pk=hold.capacity_id).update(
-        available=Least(F("available") + 1, Coalesce(F("maximum"), F("available") + 1))
-    )
-    hold.state = HoldState.RELEASED
-    hold.ended_at = now
-    hold.end_reason = reason
-    hold.save(update_fields=["state", "ended_at", "end_reason"])
-    audit_record(
-        actor=None,
-        actor_label="system",
-        action="hold.release",
-        object_type="hold",
-        object_id=hold.pk,
-        detail={"referral": str(hold.referral_id), "reason": reason},
-    )
-
-
 @transaction.atomic
 def referral_create(
     *,
@@ -159,10 +121,10 @@ def referral_create(
     now: datetime | None = None,
 ) -> Referral:
     """Send a referral (and hold one unit when asked). Raises FieldError (422) for bad
-    input, NoUnitOpen (409) when a hold is asked and nothing is open, Http404 when the
+    input, NoUnitOpen (409) when a hold is asked and nothing is open, NotFound when the
     caller may not refer or the service does not exist."""
     if not policy.may_refer(actor):
-        raise Http404
+        raise NotFound
     now = now or timezone.now()
     service = (
         Service.objects.filter(pk=service_id).exclude(status=ServiceStatus.DEFUNCT).first()
@@ -216,7 +178,8 @@ def referral_create(
 
     held: Hold | None = None
     if hold:
-        capacity = _take_unit(service, capacity_id)
+        holds.check_hold_limits(service, actor=actor, referring=referring)
+        capacity = holds.take_unit(service, capacity_id)
         held = Hold.objects.create(
             referral=referral,
             capacity=capacity,
@@ -296,11 +259,11 @@ def _apply(
             hold.end_reason = "accepted"
             hold.save(update_fields=["state", "ended_at", "end_reason"])
         elif target in states.RELEASES_HOLD:
-            _give_back(hold, reason=target, now=now)
+            holds.give_back(hold, reason=target, now=now)
     elif hold is not None and hold.state == HoldState.KEPT and target in states.RETURNS_KEPT:
         # The place was kept for the person, who did not come (or the referral was
         # withdrawn after acceptance): it is open again.
-        _give_back(hold, reason=target, now=now)
+        holds.give_back(hold, reason=target, now=now)
 
     ReferralEvent.objects.create(
         referral=referral,
@@ -358,13 +321,18 @@ def referral_transition(
         raise FieldError("reason", "only a decline takes a reason")
     if status == S.INTAKE_SCHEDULED and intake_at is None:
         raise FieldError("intake_at", "say when the intake is")
+    if intake_at is not None:
+        try:
+            check_within(intake_at, days=INTAKE_WITHIN_DAYS, now=now)
+        except ValueError as exc:
+            raise FieldError("intake_at", str(exc)) from None
     if len(note) > 2000:
         raise FieldError("note", "at most 2000 characters")
 
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     sides = policy.sides(actor, locked)
     if not sides:
-        raise Http404
+        raise NotFound
     path: list[str] | None = None
     if "receiver" in sides:
         path = states.receiver_path(locked.status, status)
@@ -400,6 +368,23 @@ def referral_mark_viewed(*, referral: Referral, actor: Any, now: datetime | None
     _apply(locked, S.VIEWED, actor=actor, now=now or timezone.now())
     referral.status, referral.viewed_at = locked.status, locked.viewed_at
     return True
+
+
+@transaction.atomic
+def hold_release(*, referral: Referral, actor: Any, now: datetime | None = None) -> Referral:
+    """The receiving provider gives back the place held for this referral (they cannot
+    keep it open, or the hold blocks others); the referral itself stays as it is.
+    NotFound unless `actor` answers for the receiving organization; HoldNotActive (409)
+    when there is no active hold."""
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if "receiver" not in policy.sides(actor, locked):
+        raise NotFound
+    hold = Hold.objects.select_for_update().filter(referral=locked).first()
+    if hold is None or hold.state != HoldState.ACTIVE:
+        raise HoldNotActive
+    holds.give_back(hold, reason="provider", now=now or timezone.now(), actor=actor)
+    _notify_referrer(locked)
+    return locked
 
 
 @dataclass
@@ -438,7 +423,7 @@ def referrals_tick(*, now: datetime | None = None) -> TickReport:
         for hold in _due(
             Hold.objects.filter(state=HoldState.ACTIVE, expires_at__lte=now).order_by("id")
         ):
-            _give_back(hold, reason="expired", now=now)
+            holds.give_back(hold, reason="expired", now=now)
             report.holds_released += 1
 
     warn_until = now + timedelta(minutes=settings.LANTERN_REFERRAL_HOLD_WARN_MINUTES)

@@ -21,14 +21,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from lantern.accounts.models import Organization as AccountOrganization
 from lantern.consent.models import Category
 from lantern.consent.selectors import consent_state
 from lantern.core.api_errors import FieldError
 from lantern.directory.freshness import availability_status, freshness
-from lantern.directory.models import Service, ServiceStatus
+from lantern.directory.models import Service
 from lantern.matching.advocate import PERSON_FIELDS, AdvocateSearchForm
 from lantern.matching.needs import needs_lines
 from lantern.referrals import policy, selectors, services, states
@@ -36,6 +35,7 @@ from lantern.referrals.forms import DeclineForm, IntakeForm, NoteForm, ReferralF
 from lantern.referrals.models import DeclineReason, HoldState, Referral, Status
 
 LIST_LIMIT = 100
+DETAIL_TEMPLATE = "referrals/detail.html"
 NEW_STATUSES = frozenset({Status.SENT})
 
 ACTION_LABELS: dict[str, Any] = {
@@ -46,6 +46,30 @@ ACTION_LABELS: dict[str, Any] = {
     Status.INTAKE_COMPLETED: gettext_lazy("Intake completed"),
     Status.NO_SHOW: gettext_lazy("Did not arrive"),
     Status.WITHDRAWN: gettext_lazy("Withdraw"),
+}
+
+
+@dataclass(frozen=True)
+class Box:
+    """The provider's inbox (referrals received, answered here) or the referrer's outbox
+    (referrals sent, withdrawn here): one list page and one detail page each."""
+
+    name: str
+    side: str  # the side of a referral this box acts for (policy.sides)
+    may_open: Callable[[Any], Any]  # whether the user has this box at all
+
+
+BOXES = {
+    "inbox": Box(
+        name="inbox",
+        side="receiver",
+        may_open=policy.receiving_organization_ids,
+    ),
+    "outbox": Box(
+        name="outbox",
+        side="referrer",
+        may_open=policy.may_refer,
+    ),
 }
 
 
@@ -134,24 +158,24 @@ def _detail_context(
 
 
 def _transition(
-    request: HttpRequest, referral: Referral, acting: set[str], template: str, detail_url: str
+    request: HttpRequest, referral: Referral, acting: set[str], box: Box, detail_url: str
 ) -> HttpResponse:
     """Parse one action form, call the service, redirect back (or show what went wrong)."""
     target = request.POST.get("status", "")
     if target not in states.next_for(referral.status, acting) or target == Status.VIEWED:
-        return _refused(request, referral, acting, template, target)
+        return _refused(request, referral, acting, box, target)
     reason, note, intake_at = "", "", None
     decline_form: DeclineForm | None = None
     intake_form: IntakeForm | None = None
     if target == Status.DECLINED:
         decline_form = DeclineForm(request.POST)
         if not decline_form.is_valid():
-            return _invalid(request, referral, acting, template, decline_form=decline_form)
+            return _invalid(request, referral, acting, box, decline_form=decline_form)
         reason, note = decline_form.cleaned_data["reason"], decline_form.cleaned_data["note"]
     elif target == Status.INTAKE_SCHEDULED:
         intake_form = IntakeForm(request.POST)
         if not intake_form.is_valid():
-            return _invalid(request, referral, acting, template, intake_form=intake_form)
+            return _invalid(request, referral, acting, box, intake_form=intake_form)
         intake_at = intake_form.cleaned_data["intake_at"]
     else:
         note_form = NoteForm(request.POST)
@@ -166,7 +190,7 @@ def _transition(
             intake_at=intake_at,
         )
     except services.TransitionNotAllowed:
-        return _refused(request, referral, acting, template, target)
+        return _refused(request, referral, acting, box, target)
     except FieldError as exc:
         form: Any = decline_form or intake_form
         if form is not None and exc.field in form.fields:
@@ -175,11 +199,11 @@ def _transition(
                 request,
                 referral,
                 acting,
-                template,
+                box,
                 decline_form=decline_form,
                 intake_form=intake_form,
             )
-        return _invalid(request, referral, acting, template, error=exc.message)
+        return _invalid(request, referral, acting, box, error=exc.message)
     messages.success(
         request,
         _("Saved. Referral %(code)s is now: %(status)s.")
@@ -189,22 +213,22 @@ def _transition(
 
 
 def _refused(
-    request: HttpRequest, referral: Referral, acting: set[str], template: str, target: str
+    request: HttpRequest, referral: Referral, acting: set[str], box: Box, target: str
 ) -> HttpResponse:
     fresh = selectors.referral_for_user(request.user, referral.pk)
     message = _(
         "That change is no longer possible: the referral is now %(status)s. "
         "Someone may have answered it a moment ago. The page below is up to date."
     ) % {"status": Status(fresh.status).label}
-    context = _detail_context(request, fresh, acting, error=message)
-    return render(request, template, context, status=409)
+    context = _detail_context(request, fresh, acting, box=box, error=message)
+    return render(request, DETAIL_TEMPLATE, context, status=409)
 
 
 def _invalid(
-    request: HttpRequest, referral: Referral, acting: set[str], template: str, **forms: Any
+    request: HttpRequest, referral: Referral, acting: set[str], box: Box, **forms: Any
 ) -> HttpResponse:
-    context = _detail_context(request, referral, acting, **forms)
-    return render(request, template, context, status=422)
+    context = _detail_context(request, referral, acting, box=box, **forms)
+    return render(request, DETAIL_TEMPLATE, context, status=422)
 
 
 def _acting(user: Any, referral: Referral, side: str) -> set[str]:
@@ -215,101 +239,88 @@ def _acting(user: Any, referral: Referral, side: str) -> set[str]:
     return {side}
 
 
-def _box_context(user: Any, box: str) -> dict[str, Any]:
-    """The open and the closed referrals of an inbox or outbox (no personal data)."""
-    open_page = selectors.referrals_page(user, box=box, open_only=True, limit=LIST_LIMIT)
-    closed_page = selectors.referrals_page(user, box=box, open_only=False, limit=LIST_LIMIT)
-    return {
-        "open_rows": [_row(r) for r in open_page.items],
+def _box_list(request: HttpRequest, box: Box) -> HttpResponse:
+    """The open and the closed referrals of a box (no personal data); the inbox shows the
+    unopened ones apart. An htmx poll gets the list alone."""
+    if not box.may_open(request.user):
+        raise Http404
+    open_page = selectors.referrals_page(
+        request.user, box=box.name, open_only=True, limit=LIST_LIMIT
+    )
+    closed_page = selectors.referrals_page(
+        request.user, box=box.name, open_only=False, limit=LIST_LIMIT
+    )
+    rows = [_row(r) for r in open_page.items]
+    context: dict[str, Any] = {
+        "box": box,
+        "open_rows": rows,
         "closed_rows": [_row(r) for r in closed_page.items],
         "closed_total": closed_page.total,
+        "updated": timezone.now(),
     }
-
-
-def _list_response(
-    request: HttpRequest, template: str, partial: str, context: dict[str, Any]
-) -> HttpResponse:
-    context["updated"] = timezone.now()
+    if box.name == "inbox":
+        context["new_rows"] = [r for r in rows if r["referral"].status in NEW_STATUSES]
+        context["open_rows"] = [r for r in rows if r["referral"].status not in NEW_STATUSES]
     if request.headers.get("HX-Request"):
-        return render(request, partial, context)
-    return render(request, template, context)
+        return render(request, "referrals/_box_list.html", context)
+    return render(request, "referrals/box.html", context)
 
 
-# --- Provider inbox ------------------------------------------------------------------
-
-
-@never_cache
-@login_required
-@require_safe
-def inbox(request: HttpRequest) -> HttpResponse:
-    if not policy.receiving_organization_ids(request.user):
-        raise Http404
-    context = _box_context(request.user, "inbox")
-    rows = context.pop("open_rows")
-    context["new_rows"] = [r for r in rows if r["referral"].status in NEW_STATUSES]
-    context["open_rows"] = [r for r in rows if r["referral"].status not in NEW_STATUSES]
-    return _list_response(request, "referrals/inbox.html", "referrals/_inbox_list.html", context)
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def inbox_detail(request: HttpRequest, referral_id: Any) -> HttpResponse:
+def _box_detail(request: HttpRequest, box: Box, referral_id: Any) -> HttpResponse:
     referral = selectors.referral_for_user(request.user, referral_id)
-    acting = _acting(request.user, referral, "receiver")
-    template = "referrals/inbox_detail.html"
+    acting = _acting(request.user, referral, box.side)
     if request.method == "POST":
-        return _transition(
-            request,
-            referral,
-            acting,
-            template,
-            request.path,
-        )
-    services.referral_mark_viewed(referral=referral, actor=request.user)
-    return render(request, template, _detail_context(request, referral, acting))
+        return _transition(request, referral, acting, box, request.path)
+    if box.side == "receiver":
+        services.referral_mark_viewed(referral=referral, actor=request.user)
+    return render(request, DETAIL_TEMPLATE, _detail_context(request, referral, acting, box=box))
 
 
-# --- Referrer outbox -----------------------------------------------------------------
+def _box_views(name: str) -> tuple[Callable[..., HttpResponse], Callable[..., HttpResponse]]:
+    """The list page and the detail page of one box."""
+    box = BOXES[name]
+
+    @never_cache
+    @login_required
+    @require_safe
+    def box_list(request: HttpRequest) -> HttpResponse:
+        return _box_list(request, box)
+
+    @never_cache
+    @login_required
+    @require_http_methods(["GET", "HEAD", "POST"])
+    def box_detail(request: HttpRequest, referral_id: Any) -> HttpResponse:
+        return _box_detail(request, box, referral_id)
+
+    return box_list, box_detail
+
+
+inbox, inbox_detail = _box_views("inbox")
+outbox, outbox_detail = _box_views("outbox")
 
 
 @never_cache
 @login_required
-@require_safe
-def outbox(request: HttpRequest) -> HttpResponse:
-    if not policy.may_refer(request.user):
-        raise Http404
-    context = _box_context(request.user, "outbox")
-    return _list_response(request, "referrals/outbox.html", "referrals/_outbox_list.html", context)
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def outbox_detail(request: HttpRequest, referral_id: Any) -> HttpResponse:
+@require_POST
+def inbox_release(request: HttpRequest, referral_id: Any) -> HttpResponse:
+    """The receiving provider gives back the place held for a referral."""
+    box = BOXES["inbox"]
     referral = selectors.referral_for_user(request.user, referral_id)
-    acting = _acting(request.user, referral, "referrer")
-    template = "referrals/outbox_detail.html"
-    if request.method == "POST":
-        return _transition(request, referral, acting, template, request.path)
-    return render(request, template, _detail_context(request, referral, acting))
+    acting = _acting(request.user, referral, box.side)
+    try:
+        services.hold_release(referral=referral, actor=request.user)
+    except services.HoldNotActive:
+        message = _("No place is held for this referral any more. The page below is up to date.")
+        context = _detail_context(request, referral, acting, box=box, error=message)
+        return render(request, DETAIL_TEMPLATE, context, status=409)
+    messages.success(
+        request,
+        _("The place held for referral %(code)s is given back.") % {"code": referral.code},
+    )
+    return redirect("referrals:inbox-detail", referral_id=referral.pk)
 
 
 # --- Hold and refer ------------------------------------------------------------------
-
-
-def _service(service_id: Any) -> Service:
-    """A service that exists and is not defunct (directory data, public), or 404."""
-    service = (
-        Service.objects.filter(pk=service_id)
-        .exclude(status=ServiceStatus.DEFUNCT)
-        .select_related("organization")
-        .prefetch_related("capacities__unit", "service_types")
-        .first()
-    )
-    if service is None:
-        raise Http404
-    return service
 
 
 def _availability(service: Service) -> dict[str, Any]:
@@ -355,6 +366,20 @@ class SourceNotOpen(Exception):
     """The record the referral is made from was already handled."""
 
 
+def _hold_limit_message(exc: services.HoldLimitReached) -> str:
+    if exc.reason == "referrer":
+        text = _(
+            "You already hold %(limit)s places at this service, the most one person may "
+            "hold at once. Send without a hold, or wait until one is answered."
+        )
+    else:
+        text = _(
+            "Your organization already holds %(limit)s places at this service, the most "
+            "it may hold at once. Send without a hold, or wait until one is answered."
+        )
+    return text % {"limit": exc.limit}
+
+
 def _confirmation(referral: Referral) -> str:
     hold = _hold(referral)
     if hold is not None and hold.state == HoldState.ACTIVE:
@@ -379,13 +404,9 @@ def referral_new_page(
     """Hold and refer, optionally made from `source` (see ReferralSource)."""
     if not policy.may_refer(request.user):
         raise Http404
-    service = _service(service_id)
+    service = selectors.service_to_refer_to(service_id)
     availability = _availability(service)
-    organizations = list(
-        AccountOrganization.objects.filter(
-            pk__in=policy.referring_organization_ids(request.user)
-        ).order_by("name")
-    )
+    organizations = selectors.referring_organizations(request.user)
     status = 200
     if request.method == "POST":
         form = ReferralForm(request.POST, organizations=organizations)
@@ -407,6 +428,9 @@ def referral_new_page(
                         source.link(referral)
             except SourceNotOpen:
                 form.add_error(None, _("This request was already handled."))
+                status = 409
+            except services.HoldLimitReached as exc:
+                form.add_error("hold", _hold_limit_message(exc))
                 status = 409
             except services.NoUnitOpen:
                 form.add_error(

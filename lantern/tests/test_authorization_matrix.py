@@ -69,6 +69,15 @@ def _token(world: World) -> Any:
     return world.__dict__["_token"]
 
 
+def _held(world: World) -> Any:
+    """One referral from advocate_a to Shelter B holding one place."""
+    if "_held" not in world.__dict__:
+        from lantern.referrals.tests.factories import send
+
+        world.__dict__["_held"] = send(world, hold=True)
+    return world.__dict__["_held"]
+
+
 REFERRAL_SIDES = split(401, 404, advocate_a=200, provider_b=200)
 
 
@@ -224,6 +233,15 @@ PAGES: dict[str, list[Row]] = {
             body=lambda w: {"status": "accepted"},
             notes="the receiving organization answers; then back to the page",
         ),
+    ],
+    "desk/inbox/<uuid:referral_id>/release/": [
+        Row(
+            "POST",
+            lambda w: f"/desk/inbox/{_held(w).pk}/release/",
+            split(302, 404, provider_b=302),
+            body=lambda w: {},
+            notes="the receiving provider gives the held place back; then back to the page",
+        )
     ],
     "desk/outbox/": [
         Row(
@@ -421,6 +439,24 @@ OPERATIONS.update(
                 body=lambda w: {"status": "viewed"},
                 json_body=True,
                 notes="the receiver answers; the referrer may only withdraw (409 here)",
+            )
+        ],
+        ("POST", "/api/v1/referrals/{referral_id}/release"): [
+            Row(
+                "POST",
+                lambda w: f"/api/v1/referrals/{_held(w).pk}/release",
+                split(401, 404, provider_b=200),
+                body=lambda w: {},
+                json_body=True,
+                notes="the receiving provider only; the referrer withdraws instead (404 here)",
+            )
+        ],
+        ("GET", "/api/v1/referrals/metrics/holds"): [
+            Row(
+                "GET",
+                lambda w: "/api/v1/referrals/metrics/holds",
+                split(401, 404, coalition_admin=200),
+                notes="staff names and counts, coalition admins only (not analysts)",
             )
         ],
         ("GET", "/api/v1/referrals/metrics"): [

@@ -3,13 +3,13 @@
 import uuid
 
 import pytest
-from django.http import Http404
 
 from lantern.accounts.models import Role
 from lantern.accounts.services import membership_add
 from lantern.consent import policy
 from lantern.consent.selectors import consent_for_revoke, consent_for_user, consents_visible_to
 from lantern.consent.tests.factories import ConsentFactory
+from lantern.core.errors import NotFound
 from lantern.testing import PERSONAS, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_view_by_persona(world, consent, persona):
     if allowed:
         assert consent_for_user(user, consent.pk) == consent
     else:
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             consent_for_user(user, consent.pk)
 
 
@@ -55,7 +55,7 @@ def test_revoke_by_persona(world, consent, persona):
     if allowed:
         assert consent_for_revoke(user, consent.pk) == consent
     else:
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             consent_for_revoke(user, consent.pk)
 
 
@@ -63,16 +63,16 @@ def test_revoke_by_persona(world, consent, persona):
 def test_missing_and_not_allowed_look_the_same(world, elsewhere, persona):
     user = world[persona].user
     for consent_id in (uuid.uuid4(), "not-a-uuid", None):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             consent_for_user(user, consent_id)
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             consent_for_revoke(user, consent_id)
     if persona == "coalition_admin":
         assert consent_for_user(user, elsewhere.pk) == elsewhere
     else:
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             consent_for_user(user, elsewhere.pk)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         consent_for_revoke(user, elsewhere.pk)
 
 

@@ -182,7 +182,7 @@ def test_the_list_makes_the_same_number_of_queries_for_2_or_8_referrals(world):
     client.get(URL, **headers)  # the first request also touches the token and session
     counts = []
     for number in range(8):
-        send(world, hold=number < 3)
+        send(world, hold=number < 2)
         if number in (1, 7):
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(URL, **headers)

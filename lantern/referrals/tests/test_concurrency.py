@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from lantern.directory.models import ServiceCapacity
 from lantern.referrals.models import Hold, Referral
-from lantern.referrals.services import NoUnitOpen, referral_create
+from lantern.referrals.services import HoldLimitReached, NoUnitOpen, referral_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,6 +45,8 @@ def _race(world, capacity_available: int) -> tuple[list[str], int]:
                 result = "held"
             except NoUnitOpen:
                 result = "full"
+            except HoldLimitReached:
+                result = "capped"
             except Exception as exc:
                 result = f"error: {type(exc).__name__}: {exc}"
             with lock:
@@ -62,7 +64,8 @@ def _race(world, capacity_available: int) -> tuple[list[str], int]:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
-def test_exactly_one_advocate_gets_the_last_unit(world):
+def test_exactly_one_advocate_gets_the_last_unit(world, settings):
+    settings.LANTERN_REFERRAL_HOLDS_PER_REFERRER = CONTENDERS
     outcomes, left = _race(world, capacity_available=1)
     assert sorted(outcomes) == ["full"] * (CONTENDERS - 1) + ["held"], outcomes
     assert left == 0
@@ -70,8 +73,21 @@ def test_exactly_one_advocate_gets_the_last_unit(world):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
-def test_three_units_go_to_exactly_three_advocates(world):
+def test_three_units_go_to_exactly_three_advocates(world, settings):
+    settings.LANTERN_REFERRAL_HOLDS_PER_REFERRER = CONTENDERS
     outcomes, left = _race(world, capacity_available=3)
     assert outcomes.count("held") == 3 and outcomes.count("full") == CONTENDERS - 3, outcomes
     assert left == 0
     assert Hold.objects.filter(expires_at__gt=timezone.now() + timedelta(minutes=80)).count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+def test_twelve_holds_at_once_by_one_advocate_stop_at_the_cap(world):
+    """The cap is counted under the service's row lock: with ten places open, twelve
+    simultaneous holds by one advocate give exactly two holds, never more."""
+    ServiceCapacity.objects.filter(service_id=world.b_public.service_id).update(maximum=20)
+    outcomes, left = _race(world, capacity_available=10)
+    assert outcomes.count("held") == 2, outcomes
+    assert outcomes.count("capped") == CONTENDERS - 2, outcomes
+    assert left == 8
+    assert Hold.objects.count() == 2

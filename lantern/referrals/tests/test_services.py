@@ -3,13 +3,13 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.http import Http404
 from django.test import override_settings
 from django.utils import timezone
 
 from lantern.audit.models import AuditEvent
 from lantern.consent.services import consent_revoke
 from lantern.core.api_errors import FieldError
+from lantern.core.errors import NotFound
 from lantern.directory.models import ServiceCapacity
 from lantern.referrals import services
 from lantern.referrals.models import Hold, HoldState, Referral, ReferralEvent, Status
@@ -109,7 +109,7 @@ def test_consent_without_expiry_is_refused_naming_the_field(world):
 
 def test_people_who_do_not_refer_cannot_send(world):
     for name in ("analyst",):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             referral_create(
                 actor=world[name].user,
                 service_id=world.b_public.service_id,
@@ -156,7 +156,7 @@ def test_only_the_two_organizations_see_a_referral(world):
     for name in ("advocate_a", "provider_b"):
         assert referral_for_user(world[name].user, referral.pk) == referral
     for name in ("provider_c", "coalition_admin", "analyst"):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             referral_for_user(world[name].user, referral.pk)
 
 
@@ -232,7 +232,7 @@ def test_sides_make_only_their_own_moves(world):
         referral_transition(
             referral=referral, actor=world["provider_b"].user, status=Status.WITHDRAWN
         )
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         referral_transition(
             referral=referral, actor=world["provider_c"].user, status=Status.ACCEPTED
         )
