@@ -87,7 +87,7 @@ def find_help(
     # candidates; elsewhere (or for a tie SQL cannot bound) the engine sees every eligible one.
     head = loader.ranked(needs, user, now=now, bands=settings.LANTERN_FRESHNESS_HOURS, limit=limit)
     if head is not None:
-        found = run(loader.load_candidates(needs, user, service_ids=head.service_ids))
+        found = run(loader.load_candidates(needs, user, entries=head.entries))
         result = engine.MatchResult(total=head.total, matches=found.matches)
     else:
         result = run(loader.load_candidates(needs, user))
