@@ -93,7 +93,7 @@ def load_candidates(
     rows = (
         entries
         if entries is not None
-        else list(eligible_entries(needs).values_list("service_id", "data"))
+        else list(eligible_entries(needs).values_list("service_id", "payload__data"))
     )
     if not rows:
         return []
@@ -288,13 +288,12 @@ def ranked(
         f" SELECT e.service_id, e.name, e.name_key, {km_sql} AS km, {bucket_sql} AS bucket,"
         f" {lang_sql} AS lang, {pref_sql} AS pref"
         f" FROM e, LATERAL (SELECT {fresh_sql} AS fresh, {stale_sql} AS stale) AS f)"
-        " SELECT t.service_id, t.km, t.bucket, t.total, m.data FROM ("
+        " SELECT t.service_id, t.km, t.bucket, t.total, d.data FROM ("
         " SELECT s.*, count(*) OVER () AS total FROM s"
         + (f" WHERE {' AND '.join(where)}" if where else "")
         + f" ORDER BY {order} LIMIT %s) AS t"
-        # The wide `data` column is read for the few rows kept only, not carried through
-        # the sort of every eligible one.
-        f" JOIN match_entry AS m ON m.service_id = t.service_id ORDER BY {order_t}"
+        # The wide data is read for the few rows kept only (see MatchData).
+        f" JOIN match_data AS d ON d.entry_id = t.service_id ORDER BY {order_t}"
     )
     params += km_params + languages + preferences + fresh_params + stale_params
     params += [*where_params, limit + _EXTRA_ROWS]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from lantern.directory import doccache
-from lantern.matching import engine, loader
+from lantern.matching import engine, loader, ranking, reasons
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -36,7 +36,7 @@ class MatchItem:
     @property
     def reason_texts(self) -> list[str]:
         """The reasons in plain words, in the active language."""
-        return [engine.reason_text(r, gettext=gettext, ngettext=ngettext) for r in self.reasons]
+        return [reasons.reason_text(r, gettext=gettext, ngettext=ngettext) for r in self.reasons]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def find_help(
     policy = engine.FreshnessPolicy(settings.LANTERN_FRESHNESS_HOURS)
 
     def run(candidates: list[engine.Candidate]) -> engine.MatchResult:
-        return engine.match(
+        return ranking.match(
             needs,
             candidates,
             now=now,

@@ -22,7 +22,7 @@ from lantern.directory.models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
-from lantern.matching import engine, loader
+from lantern.matching import engine, loader, ranking
 from lantern.matching.services import find_help
 from lantern.testing import HsdsOrganizationFactory, LocationFactory, make_listing
 
@@ -414,7 +414,7 @@ def test_sql_narrowing_keeps_exactly_what_the_engine_keeps(random_directory, nee
     now = timezone.now()
     policy = engine.FreshnessPolicy(django_settings.LANTERN_FRESHNESS_HOURS)
     for user in (AnonymousUser(), random_directory["provider_b"].user):
-        expected = engine.match(
+        expected = ranking.match(
             needs, directory_candidates(user), now=now, freshness=policy, limit=100
         )
         page = find_help(needs, user=user, limit=100, now=now)
@@ -484,7 +484,7 @@ def test_ranking_in_sql_gives_the_engines_answer(
     now = timezone.now()
     policy = engine.FreshnessPolicy(django_settings.LANTERN_FRESHNESS_HOURS)
     for user in (AnonymousUser(), random_directory["provider_b"].user):
-        expected = engine.match(
+        expected = ranking.match(
             needs, directory_candidates(user), now=now, freshness=policy, limit=limit
         )
         page = find_help(needs, user=user, limit=limit, now=now)
