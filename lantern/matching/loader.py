@@ -84,24 +84,32 @@ def eligible_entries(needs: Needs) -> QuerySet[MatchEntry]:
     return qs
 
 
+# (service id, the entry's data, its capacities as JSON text or None when it has none)
+Entry = tuple[Any, str, str | None]
+
+
 def load_candidates(
-    needs: Needs, user: Any, *, entries: list[tuple[Any, str]] | None = None
+    needs: Needs, user: Any, *, entries: list[Entry] | None = None
 ) -> list[Candidate]:
     """Candidates for a needs profile: one query on the match index, one for capacities.
-    With `entries` ((service id, data) rows `ranked` already read and chose, which passed
-    the rules there), only those, and no query on the index."""
-    rows = (
-        entries
-        if entries is not None
-        else list(eligible_entries(needs).values_list("service_id", "payload__data"))
-    )
+    With `entries` (rows `ranked` already read, with their capacities, and chose, which
+    passed the rules there), only those, and no query at all."""
+    capacities: dict[Any, list[Capacity]] = defaultdict(list)
+    if entries is not None:
+        rows = [(service_id, data) for service_id, data, _ in entries]
+        for service_id, _, caps in entries:
+            for available, maximum, unit, updated in orjson.loads(caps or "[]"):
+                capacities[service_id].append(
+                    Capacity(available, maximum, unit, datetime.fromisoformat(updated))
+                )
+    else:
+        rows = list(eligible_entries(needs).values_list("service_id", "payload__data"))
+        for service_id, available, maximum, unit, updated in ServiceCapacity.objects.filter(
+            service_id__in=[row[0] for row in rows]
+        ).values_list("service_id", "available", "maximum", "unit__name", "updated"):
+            capacities[service_id].append(Capacity(available, maximum, unit, updated))
     if not rows:
         return []
-    capacities: dict[Any, list[Capacity]] = defaultdict(list)
-    for service_id, available, maximum, unit, updated in ServiceCapacity.objects.filter(
-        service_id__in=[row[0] for row in rows]
-    ).values_list("service_id", "available", "maximum", "unit__name", "updated"):
-        capacities[service_id].append(Capacity(available, maximum, unit, updated))
     member_of = hsds_organization_ids_of(user)
     out = []
     for service_id, data in rows:
@@ -172,7 +180,7 @@ class Ranked:
     total: int  # every service the engine keeps, counted in SQL
     # A set of services that provably holds the engine's best `limit`: (service id, the
     # entry's data) in SQL's order, ready for `load_candidates(entries=...)`.
-    entries: list[tuple[Any, str]]
+    entries: list[Entry]
 
     @property
     def service_ids(self) -> list[Any]:
@@ -288,7 +296,11 @@ def ranked(
         f" SELECT e.service_id, e.name, e.name_key, {km_sql} AS km, {bucket_sql} AS bucket,"
         f" {lang_sql} AS lang, {pref_sql} AS pref"
         f" FROM e, LATERAL (SELECT {fresh_sql} AS fresh, {stale_sql} AS stale) AS f)"
-        " SELECT t.service_id, t.km, t.bucket, t.total, d.data FROM ("
+        " SELECT t.service_id, t.km, t.bucket, t.total, d.data,"
+        # The kept rows' capacities come along (one query a search, not two).
+        " (SELECT json_agg(json_build_array(c.available, c.maximum, u.name, c.updated))::text"
+        " FROM service_capacity AS c JOIN unit AS u ON u.id = c.unit_id"
+        " WHERE c.service_id = t.service_id) FROM ("
         " SELECT s.*, count(*) OVER () AS total FROM s"
         + (f" WHERE {' AND '.join(where)}" if where else "")
         + f" ORDER BY {order} LIMIT %s) AS t"
@@ -305,13 +317,13 @@ def ranked(
     total = rows[0][3]
     if point is None:
         # Without a distance SQL orders exactly as the engine does.
-        return Ranked(total=total, entries=[(row[0], row[4]) for row in rows[:limit]])
+        return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows[:limit]])
     if len(rows) == total:
-        return Ranked(total=total, entries=[(row[0], row[4]) for row in rows])
+        return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows])
     last_kept = rows[min(limit, len(rows)) - 1]
     if last_kept[1] is None:
         # The boundary is a service without a distance: those SQL orders exactly.
-        return Ranked(total=total, entries=[(row[0], row[4]) for row in rows[:limit]])
+        return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows[:limit]])
     reach = (last_kept[2], last_kept[1] + _KM_MARGIN)
 
     def within(row: Any) -> bool:
@@ -320,4 +332,4 @@ def ranked(
 
     if within(rows[-1]):
         return None  # a tie wider than the rows fetched: let the engine see everything
-    return Ranked(total=total, entries=[(row[0], row[4]) for row in rows if within(row)])
+    return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows if within(row)])
