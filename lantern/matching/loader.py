@@ -178,8 +178,8 @@ _HAVERSINE = (
 @dataclass(frozen=True)
 class Ranked:
     total: int  # every service the engine keeps, counted in SQL
-    # A set of services that provably holds the engine's best `limit`: (service id, the
-    # entry's data) in SQL's order, ready for `load_candidates(entries=...)`.
+    # A set of services that provably holds the engine's best `limit`, in SQL's order, with
+    # their data and capacities: ready for `load_candidates(entries=...)`.
     entries: list[Entry]
 
     @property
