@@ -218,7 +218,7 @@ def ranked(
 ) -> Ranked | None:
     """The total and a small candidate set for the best `limit`, ranked in SQL by the
     engine's own order (availability bucket, distance, first language, preferences, name,
-    id), or None where only the engine can rank (SQLite, or a tie too wide to bound).
+    id), or None where only the engine can rank (SQLite).
 
     Buckets come from live capacities and the same freshness cut-offs; distances from the
     points this viewer may use (coarse for a confidential location outside their
@@ -291,7 +291,7 @@ def ranked(
         ' s.name COLLATE "C", s.service_id'
     )
     order_t = order.replace("s.", "t.")
-    sql = (
+    head = (
         f"WITH e AS ({base_sql}), s AS ("  # noqa: S608
         f" SELECT e.service_id, e.name, e.name_key, {km_sql} AS km, {bucket_sql} AS bucket,"
         f" {lang_sql} AS lang, {pref_sql} AS pref"
@@ -302,16 +302,21 @@ def ranked(
         " FROM service_capacity AS c JOIN unit AS u ON u.id = c.unit_id"
         " WHERE c.service_id = t.service_id) FROM ("
         " SELECT s.*, count(*) OVER () AS total FROM s"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
-        + f" ORDER BY {order} LIMIT %s) AS t"
-        # The wide data is read for the few rows kept only (see MatchData).
+    )
+    # The wide data is read for the few rows kept only (see MatchData).
+    tail = (
+        f" ORDER BY {order} LIMIT %s) AS t"
         f" JOIN match_data AS d ON d.entry_id = t.service_id ORDER BY {order_t}"
     )
     params += km_params + languages + preferences + fresh_params + stale_params
-    params += [*where_params, limit + _EXTRA_ROWS]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+
+    def fetch(conditions: list[str], values: list[Any], rows_at_most: int | None) -> list[Any]:
+        sql = head + (f" WHERE {' AND '.join(conditions)}" if conditions else "") + tail
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *values, rows_at_most])
+            return cursor.fetchall()
+
+    rows = fetch(where, where_params, limit + _EXTRA_ROWS)
     if not rows:
         return Ranked(total=0, entries=[])
     total = rows[0][3]
@@ -331,5 +336,8 @@ def ranked(
         return row[2] < reach[0] or (same_bucket and row[1] is not None and row[1] <= reach[1])
 
     if within(rows[-1]):
-        return None  # a tie wider than the rows fetched: let the engine see everything
+        # A tie wider than the rows fetched (many services at one place, e.g. a postcode's
+        # centre): fetch every row within reach, not the whole directory into the engine.
+        bound = "(s.bucket < %s OR (s.bucket = %s AND s.km <= %s))"
+        rows = fetch([*where, bound], [*where_params, reach[0], reach[0], reach[1]], None)
     return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows if within(row)])

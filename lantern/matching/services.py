@@ -84,7 +84,7 @@ def find_help(
         )
 
     # On PostgreSQL, SQL ranks and counts and the engine decides over a few dozen
-    # candidates; elsewhere (or for a tie SQL cannot bound) the engine sees every eligible one.
+    # candidates; elsewhere the engine sees every eligible one.
     head = loader.ranked(needs, user, now=now, bands=settings.LANTERN_FRESHNESS_HOURS, limit=limit)
     if head is not None:
         found = run(loader.load_candidates(needs, user, entries=head.entries))
