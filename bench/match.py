@@ -12,16 +12,25 @@ One operation per profile family plus "match" over the whole mix. Every profile 
 once untimed before the timed pass (warm document cache). Progress goes to stderr.
 
     .venv/bin/python bench/match.py [--sizes 10000 100000] [--requests 300] [--seed N]
+        [--with-load] [--load-args "--clients 50 --think-ms 1000"]
+
+With --with-load, bench/load.py runs beside the measurement (its own gunicorn and database,
+`lantern_load`, its default mix of 50 clients): timing starts once its clients are running
+and it is stopped at the end. Its summary goes to stderr; each row gets `"with_load": true`.
 """
 
 import argparse
 import json
 import os
 import random
+import shlex
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 from typing import Any
 
 # bench/directory.py (this folder is on sys.path when a benchmark runs as a script): the one
@@ -185,27 +194,88 @@ def run_size(args: argparse.Namespace) -> int:
     return 0
 
 
+LOAD_READY_TIMEOUT_S = 900.0  # load.py may seed its directory first
+LOAD_SETTLE_S = 5.0  # let its clients reach a steady pace before timing
+
+
+def start_load(extra: str) -> subprocess.Popen:
+    """bench/load.py in the background until stopped; returns once its clients are running."""
+    command = [sys.executable, str(Path(__file__).with_name("load.py"))]
+    command += ["--requests", "1000000000", "--duration", "86400", "--warmup", "0"]
+    command += ["--no-prewarm", *shlex.split(extra)]
+    log(f"starting the load beside: {shlex.join(command[1:])}")
+    load = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    ready = threading.Event()
+
+    def relay() -> None:
+        for line in load.stderr or ():
+            sys.stderr.write(line)
+            if line.startswith("[load] load:"):
+                ready.set()
+        ready.set()  # it ended
+
+    threading.Thread(target=relay, daemon=True).start()
+    if not ready.wait(LOAD_READY_TIMEOUT_S) or load.poll() is not None:
+        stop_load(load)
+        raise SystemExit("bench/load.py did not start its clients")
+    time.sleep(LOAD_SETTLE_S)
+    return load
+
+
+def stop_load(load: subprocess.Popen) -> None:
+    """SIGTERM: load.py stops its clients and gunicorn and revokes its token."""
+    if load.poll() is None:
+        load.send_signal(signal.SIGTERM)
+        try:
+            load.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(load.pid, signal.SIGKILL)
+            load.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--requests", type=int, default=300, help="timed requests per size")
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument(
+        "--with-load", action="store_true", help="run bench/load.py beside the measurement"
+    )
+    parser.add_argument("--load-args", default="", help="extra arguments for bench/load.py")
     parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one_size:
         return run_size(args)
-    everything: list[dict[str, Any]] = []
-    status = 0
     for size in args.sizes:
         if size not in DATABASES and not os.environ.get("BENCH_DATABASE_URL"):
             parser.error(f"no database configured for {size} services ({sorted(DATABASES)})")
+    everything: list[dict[str, Any]] = []
+    status = 0
+    for size in args.sizes:
         command = [sys.executable, __file__, "--one-size", str(size)]
         command += ["--requests", str(args.requests), "--seed", str(args.seed)]
-        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+        if args.with_load:
+            # Seed (once) before the load starts, so seeding is not measured under load.
+            subprocess.run([*command, "--requests", "8"], stdout=subprocess.DEVNULL, check=True)
+        load = start_load(args.load_args) if args.with_load else None
+        try:
+            done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+        finally:
+            if load is not None:
+                stop_load(load)
         status |= done.returncode
         lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
         if lines:
-            everything.extend(json.loads(lines[-1]))
+            rows = json.loads(lines[-1])
+            for row in rows:
+                row["with_load"] = args.with_load
+            everything.extend(rows)
     print(json.dumps(everything, indent=2))
     return 1 if status or any(r["errors"] for r in everything) else status
 

@@ -11,9 +11,9 @@ def _index_after_migrate(sender: Any, **kwargs: Any) -> None:
     from lantern.matching.index import reindex
     from lantern.matching.models import MatchEntry
 
-    # Built before `data` or `name_key` existed.
+    # Built before `MatchData` or `name_key` existed.
     stale = (
-        MatchEntry.objects.filter(data="{}").exists()
+        MatchEntry.objects.filter(payload__isnull=True).exists()
         or MatchEntry.objects.filter(name_key="").exclude(name="").exists()
     )
     if stale or MatchEntry.objects.count() != Service.objects.count():

@@ -26,7 +26,7 @@ from lantern.directory.models import (
     ServiceStatus,
 )
 from lantern.matching.engine import PREFERENCE_TAGS
-from lantern.matching.models import MatchEntry, MatchPoint
+from lantern.matching.models import MatchData, MatchEntry, MatchPoint
 
 BATCH = 2000
 RULE_FIELDS = (
@@ -100,6 +100,7 @@ def _rebuild(ids: Sequence[Any]) -> int:
             [lat, lon, coarse_lat, coarse_lon, confidential, str(org_id) if org_id else None]
         )
     entries = []
+    payloads = []
     box: list[MatchPoint] = []
     for pk, row in rows.items():
         entry_points = points.get(pk, [])
@@ -118,15 +119,16 @@ def _rebuild(ids: Sequence[Any]) -> int:
                 **lists,
                 placed=bool(entry_points),
                 name_key=row["name"].casefold(),
-                data=orjson.dumps({**rules, **lists}).decode(),
             )
         )
+        payloads.append(MatchData(entry_id=pk, data=orjson.dumps({**rules, **lists}).decode()))
         for lat, lon, coarse_lat, coarse_lon, *_ in entry_points:
             box.append(MatchPoint(entry_id=pk, latitude=lat, longitude=lon))
             if coarse_lat is not None and coarse_lon is not None:
                 box.append(MatchPoint(entry_id=pk, latitude=coarse_lat, longitude=coarse_lon))
-    MatchEntry.objects.filter(service_id__in=ids).delete()  # cascades to the points
+    MatchEntry.objects.filter(service_id__in=ids).delete()  # cascades to points and data
     MatchEntry.objects.bulk_create(entries)
+    MatchData.objects.bulk_create(payloads)
     MatchPoint.objects.bulk_create(box)
     return len(entries)
 

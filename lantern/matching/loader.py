@@ -84,25 +84,32 @@ def eligible_entries(needs: Needs) -> QuerySet[MatchEntry]:
     return qs
 
 
+# (service id, the entry's data, its capacities as JSON text or None when it has none)
+Entry = tuple[Any, str, str | None]
+
+
 def load_candidates(
-    needs: Needs, user: Any, *, service_ids: list[Any] | None = None
+    needs: Needs, user: Any, *, entries: list[Entry] | None = None
 ) -> list[Candidate]:
     """Candidates for a needs profile: one query on the match index, one for capacities.
-    With `service_ids`, only those services (the set `ranked` chose)."""
-    # The ids `ranked` chose already passed the rules: no need to apply them twice.
-    qs = (
-        MatchEntry.objects.filter(service_id__in=service_ids)
-        if service_ids is not None
-        else eligible_entries(needs)
-    )
-    rows = list(qs.values_list("service_id", "data"))
+    With `entries` (rows `ranked` already read, with their capacities, and chose, which
+    passed the rules there), only those, and no query at all."""
+    capacities: dict[Any, list[Capacity]] = defaultdict(list)
+    if entries is not None:
+        rows = [(service_id, data) for service_id, data, _ in entries]
+        for service_id, _, caps in entries:
+            for available, maximum, unit, updated in orjson.loads(caps or "[]"):
+                capacities[service_id].append(
+                    Capacity(available, maximum, unit, datetime.fromisoformat(updated))
+                )
+    else:
+        rows = list(eligible_entries(needs).values_list("service_id", "payload__data"))
+        for service_id, available, maximum, unit, updated in ServiceCapacity.objects.filter(
+            service_id__in=[row[0] for row in rows]
+        ).values_list("service_id", "available", "maximum", "unit__name", "updated"):
+            capacities[service_id].append(Capacity(available, maximum, unit, updated))
     if not rows:
         return []
-    capacities: dict[Any, list[Capacity]] = defaultdict(list)
-    for service_id, available, maximum, unit, updated in ServiceCapacity.objects.filter(
-        service_id__in=[row[0] for row in rows]
-    ).values_list("service_id", "available", "maximum", "unit__name", "updated"):
-        capacities[service_id].append(Capacity(available, maximum, unit, updated))
     member_of = hsds_organization_ids_of(user)
     out = []
     for service_id, data in rows:
@@ -171,7 +178,13 @@ _HAVERSINE = (
 @dataclass(frozen=True)
 class Ranked:
     total: int  # every service the engine keeps, counted in SQL
-    service_ids: list[Any]  # a set of services that provably holds the engine's best `limit`
+    # A set of services that provably holds the engine's best `limit`, in SQL's order, with
+    # their data and capacities: ready for `load_candidates(entries=...)`.
+    entries: list[Entry]
+
+    @property
+    def service_ids(self) -> list[Any]:
+        return [row[0] for row in self.entries]
 
 
 def _cutoff_sql(
@@ -205,7 +218,7 @@ def ranked(
 ) -> Ranked | None:
     """The total and a small candidate set for the best `limit`, ranked in SQL by the
     engine's own order (availability bucket, distance, first language, preferences, name,
-    id), or None where only the engine can rank (SQLite, or a tie too wide to bound).
+    id), or None where only the engine can rank (SQLite).
 
     Buckets come from live capacities and the same freshness cut-offs; distances from the
     points this viewer may use (coarse for a confidential location outside their
@@ -222,16 +235,26 @@ def ranked(
     if point is not None:
         member_of = sorted(hsds_organization_ids_of(user))
         haversine = _HAVERSINE.format(r=repr(geo.EARTH_RADIUS_KM))
+        # Most entries have one point: read it in place (no set-returning function per row);
+        # the few with several take the minimum over all of them.
         km_sql = (
-            f"(SELECT min({haversine}) FROM (SELECT"  # noqa: S608 - fixed fragments only
+            "CASE jsonb_array_length(e.points) WHEN 0 THEN NULL::float8"  # noqa: S608
+            f" WHEN 1 THEN (SELECT {haversine} FROM (SELECT"
+            " CASE WHEN h.hidden THEN (e.points->0->>2)::float8"
+            " ELSE (e.points->0->>0)::float8 END AS lat,"
+            " CASE WHEN h.hidden THEN (e.points->0->>3)::float8"
+            " ELSE (e.points->0->>1)::float8 END AS lon"
+            " FROM (SELECT coalesce((e.points->0->>4)::boolean, false)"
+            " AND NOT coalesce((e.points->0->>5) = ANY(%s::text[]), false) AS hidden) AS h) AS v)"
+            f" ELSE (SELECT min({haversine}) FROM (SELECT"
             " CASE WHEN h.hidden THEN (p->>2)::float8 ELSE (p->>0)::float8 END AS lat,"
             " CASE WHEN h.hidden THEN (p->>3)::float8 ELSE (p->>1)::float8 END AS lon"
             " FROM jsonb_array_elements(e.points) AS p,"
             " LATERAL (SELECT coalesce((p->>4)::boolean, false)"
             " AND NOT coalesce((p->>5) = ANY(%s::text[]), false) AS hidden) AS h) AS v"
-            " WHERE v.lat IS NOT NULL AND v.lon IS NOT NULL)"
+            " WHERE v.lat IS NOT NULL AND v.lon IS NOT NULL) END"
         )
-        km_params: list[Any] = [point[0], point[0], point[1], member_of]
+        km_params: list[Any] = [point[0], point[0], point[1], member_of] * 2
     else:
         km_sql, km_params = "NULL::float8", []
     fresh_sql, fresh_params = _cutoff_sql(bands, 0, now)
@@ -263,33 +286,49 @@ def ranked(
     if needs.only_open:
         where.append("s.bucket = 0")
     # Fixed fragments and Django's compiled SQL only; every value travels as a parameter.
-    sql = (
+    order = (
+        's.bucket, s.km NULLS LAST, s.lang, s.pref, s.name_key COLLATE "C",'
+        ' s.name COLLATE "C", s.service_id'
+    )
+    order_t = order.replace("s.", "t.")
+    head = (
         f"WITH e AS ({base_sql}), s AS ("  # noqa: S608
         f" SELECT e.service_id, e.name, e.name_key, {km_sql} AS km, {bucket_sql} AS bucket,"
         f" {lang_sql} AS lang, {pref_sql} AS pref"
         f" FROM e, LATERAL (SELECT {fresh_sql} AS fresh, {stale_sql} AS stale) AS f)"
-        " SELECT s.service_id, s.km, s.bucket, count(*) OVER () FROM s"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
-        + ' ORDER BY s.bucket, s.km NULLS LAST, s.lang, s.pref, s.name_key COLLATE "C",'
-        ' s.name COLLATE "C", s.service_id LIMIT %s'
+        " SELECT t.service_id, t.km, t.bucket, t.total, d.data,"
+        # The kept rows' capacities come along (one query a search, not two).
+        " (SELECT json_agg(json_build_array(c.available, c.maximum, u.name, c.updated))::text"
+        " FROM service_capacity AS c JOIN unit AS u ON u.id = c.unit_id"
+        " WHERE c.service_id = t.service_id) FROM ("
+        " SELECT s.*, count(*) OVER () AS total FROM s"
+    )
+    # The wide data is read for the few rows kept only (see MatchData).
+    tail = (
+        f" ORDER BY {order} LIMIT %s) AS t"
+        f" JOIN match_data AS d ON d.entry_id = t.service_id ORDER BY {order_t}"
     )
     params += km_params + languages + preferences + fresh_params + stale_params
-    params += [*where_params, limit + _EXTRA_ROWS]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+
+    def fetch(conditions: list[str], values: list[Any], rows_at_most: int | None) -> list[Any]:
+        sql = head + (f" WHERE {' AND '.join(conditions)}" if conditions else "") + tail
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *values, rows_at_most])
+            return cursor.fetchall()
+
+    rows = fetch(where, where_params, limit + _EXTRA_ROWS)
     if not rows:
-        return Ranked(total=0, service_ids=[])
+        return Ranked(total=0, entries=[])
     total = rows[0][3]
     if point is None:
         # Without a distance SQL orders exactly as the engine does.
-        return Ranked(total=total, service_ids=[row[0] for row in rows[:limit]])
+        return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows[:limit]])
     if len(rows) == total:
-        return Ranked(total=total, service_ids=[row[0] for row in rows])
+        return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows])
     last_kept = rows[min(limit, len(rows)) - 1]
     if last_kept[1] is None:
         # The boundary is a service without a distance: those SQL orders exactly.
-        return Ranked(total=total, service_ids=[row[0] for row in rows[:limit]])
+        return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows[:limit]])
     reach = (last_kept[2], last_kept[1] + _KM_MARGIN)
 
     def within(row: Any) -> bool:
@@ -297,5 +336,8 @@ def ranked(
         return row[2] < reach[0] or (same_bucket and row[1] is not None and row[1] <= reach[1])
 
     if within(rows[-1]):
-        return None  # a tie wider than the rows fetched: let the engine see everything
-    return Ranked(total=total, service_ids=[row[0] for row in rows if within(row)])
+        # A tie wider than the rows fetched (many services at one place, e.g. a postcode's
+        # centre): fetch every row within reach, not the whole directory into the engine.
+        bound = "(s.bucket < %s OR (s.bucket = %s AND s.km <= %s))"
+        rows = fetch([*where, bound], [*where_params, reach[0], reach[0], reach[1]], None)
+    return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows if within(row)])

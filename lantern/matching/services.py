@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from lantern.directory import doccache
-from lantern.matching import engine, loader
+from lantern.matching import engine, loader, ranking, reasons
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -36,7 +36,7 @@ class MatchItem:
     @property
     def reason_texts(self) -> list[str]:
         """The reasons in plain words, in the active language."""
-        return [engine.reason_text(r, gettext=gettext, ngettext=ngettext) for r in self.reasons]
+        return [reasons.reason_text(r, gettext=gettext, ngettext=ngettext) for r in self.reasons]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def find_help(
     policy = engine.FreshnessPolicy(settings.LANTERN_FRESHNESS_HOURS)
 
     def run(candidates: list[engine.Candidate]) -> engine.MatchResult:
-        return engine.match(
+        return ranking.match(
             needs,
             candidates,
             now=now,
@@ -84,10 +84,10 @@ def find_help(
         )
 
     # On PostgreSQL, SQL ranks and counts and the engine decides over a few dozen
-    # candidates; elsewhere (or for a tie SQL cannot bound) the engine sees every eligible one.
+    # candidates; elsewhere the engine sees every eligible one.
     head = loader.ranked(needs, user, now=now, bands=settings.LANTERN_FRESHNESS_HOURS, limit=limit)
     if head is not None:
-        found = run(loader.load_candidates(needs, user, service_ids=head.service_ids))
+        found = run(loader.load_candidates(needs, user, entries=head.entries))
         result = engine.MatchResult(total=head.total, matches=found.matches)
     else:
         result = run(loader.load_candidates(needs, user))

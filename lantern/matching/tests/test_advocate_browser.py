@@ -45,3 +45,27 @@ def test_advocate_searches_with_list_and_map(page):
     expect(page.get_by_test_id("advocate-result")).to_have_count(4)
     names = page.locator("[data-testid=advocate-result] h3").all_inner_texts()
     assert names == sorted(names, key=str.casefold)
+
+
+HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">Mallory <b>House</b>'
+
+
+def test_advocate_map_shows_a_hostile_service_name_as_text(page):
+    """Service names come from HSDS imports: on the map they are text, never markup."""
+    cache.clear()
+    world = build_world()
+    hostile = make_listing(org=world.hsds_c, name=HOSTILE_NAME, latitude=41.9, longitude=-87.7)
+    browser_log_in(page, world["advocate_a"].user, "/advocate/search/")
+    row = page.locator(f'[data-id="{hostile.service_id}"]')
+    expect(row.locator("h3")).to_have_text(HOSTILE_NAME)
+
+    markers = page.locator(".leaflet-interactive")
+    expect(markers).to_have_count(3)  # two of the world's places and this one
+    tooltips = []
+    for i in range(markers.count()):
+        markers.nth(i).dispatch_event("mouseover")
+        tooltips.append(page.locator(".leaflet-tooltip").last.inner_text())
+    assert HOSTILE_NAME in tooltips
+    page.wait_for_timeout(200)  # a failed image load fires its onerror asynchronously
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#map img[src='x'], #map b, .leaflet-tooltip img").count() == 0

@@ -19,11 +19,12 @@ from lantern.directory.models import (
     Language,
     LocationType,
     Service,
+    ServiceAtLocation,
     TaxonomyTerm,
 )
-from lantern.matching import engine, loader
+from lantern.matching import engine, loader, ranking
 from lantern.matching.services import find_help
-from lantern.testing import HsdsOrganizationFactory, make_listing
+from lantern.testing import HsdsOrganizationFactory, LocationFactory, make_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -291,6 +292,18 @@ def _random_directory(rng: random.Random, count: int) -> None:
         if rng.random() < 0.1:
             listing.location.location_type = LocationType.VIRTUAL
             listing.location.save()
+        if rng.random() < 0.2:
+            # A second place (the SQL ranking reads one-point entries in place and takes the
+            # nearest point of the others), sometimes confidential when the first is not.
+            ServiceAtLocation.objects.create(
+                service=listing.service,
+                location=LocationFactory(
+                    organization=org,
+                    confidential=rng.random() < 0.3,
+                    latitude=41.6 + rng.random() * 0.6,
+                    longitude=-87.9 + rng.random() * 0.6,
+                ),
+            )
         for tag in rng.sample(TAGS, rng.randint(0, 2)):
             Attribute.objects.create(
                 link_id=listing.service_id,
@@ -401,7 +414,7 @@ def test_sql_narrowing_keeps_exactly_what_the_engine_keeps(random_directory, nee
     now = timezone.now()
     policy = engine.FreshnessPolicy(django_settings.LANTERN_FRESHNESS_HOURS)
     for user in (AnonymousUser(), random_directory["provider_b"].user):
-        expected = engine.match(
+        expected = ranking.match(
             needs, directory_candidates(user), now=now, freshness=policy, limit=100
         )
         page = find_help(needs, user=user, limit=100, now=now)
@@ -471,7 +484,7 @@ def test_ranking_in_sql_gives_the_engines_answer(
     now = timezone.now()
     policy = engine.FreshnessPolicy(django_settings.LANTERN_FRESHNESS_HOURS)
     for user in (AnonymousUser(), random_directory["provider_b"].user):
-        expected = engine.match(
+        expected = ranking.match(
             needs, directory_candidates(user), now=now, freshness=policy, limit=limit
         )
         page = find_help(needs, user=user, limit=limit, now=now)
@@ -496,9 +509,9 @@ def test_a_broad_search_builds_only_a_few_candidates(random_directory, monkeypat
     sizes = []
     original = loader.load_candidates
 
-    def spy(needs, user, *, service_ids=None):
-        candidates = original(needs, user, service_ids=service_ids)
-        sizes.append(None if service_ids is None else len(candidates))
+    def spy(needs, user, *, entries=None):
+        candidates = original(needs, user, entries=entries)
+        sizes.append(None if entries is None else len(candidates))
         return candidates
 
     monkeypatch.setattr(loader, "load_candidates", spy)

@@ -22,8 +22,8 @@ from lantern.matching.engine import (
     Match,
     MatchResult,
     Needs,
-    match,
 )
+from lantern.matching.ranking import match
 
 NOW = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
 TABLE = {"default": (2.0, 8.0), "hotline": (1.0, 4.0), "residential-program": (24.0, 72.0)}

@@ -1,6 +1,7 @@
 /* Advocate search map: one circle per result whose place this viewer may see. The markers
    come from a JSON block rendered with the results (no inline script); HTMX swaps the
-   results, and the map is redrawn from the new block. */
+   results, and the map is redrawn from the new block. Names come from HSDS imports: they
+   reach the map only as text nodes, never as a string Leaflet would write as HTML. */
 (function () {
   "use strict";
   var map = null;
@@ -8,6 +9,12 @@
   function config() {
     var el = document.getElementById("map-config");
     return el ? JSON.parse(el.textContent) : {};
+  }
+
+  function textLabel(text) {
+    var label = document.createElement("span");
+    label.textContent = String(text);
+    return label;
   }
 
   function draw() {
@@ -25,8 +32,8 @@
     }
     var points = [];
     markers.forEach(function (m) {
-      var circle = L.circleMarker(m.point, { radius: 8, className: "marker status-" + m.status });
-      circle.bindTooltip(m.name);
+      var circle = L.circleMarker(m.point, { radius: 8, className: "marker status-" + String(m.status).replace(/[^a-z_-]/g, "") });
+      circle.bindTooltip(textLabel(m.name));
       circle.addTo(map);
       points.push(m.point);
     });
