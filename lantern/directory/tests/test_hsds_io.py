@@ -51,10 +51,6 @@ from lantern.directory.profile import (
 
 pytestmark = pytest.mark.django_db
 
-_PACKAGED = Path(__file__).resolve().parents[1] / "hsds_schema"
-# The workspace keeps the compiled HSDS 3.1 schemas next to the repository (../shared).
-_REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "hsds-3.1"
-
 DIRECTORY_MODELS = (
     Attribute,
     Metadata,
@@ -72,15 +68,6 @@ DIRECTORY_MODELS = (
     TaxonomyTerm,
     Taxonomy,
 )
-
-
-@pytest.fixture(autouse=True)
-def _hsds_schema_dir(settings):
-    for candidate in (_PACKAGED, _REFERENCE):
-        if (candidate / "service.json").exists() or (candidate / "service.json.gz").exists():
-            settings.LANTERN_HSDS_SCHEMA_DIR = str(candidate)
-            return
-    pytest.fail(f"compiled HSDS 3.1 schemas not found in {_PACKAGED} or {_REFERENCE}")
 
 
 # --- helpers -------------------------------------------------------------------------------
