@@ -241,6 +241,28 @@ def _with_live(service_doc: dict[str, Any], entry: Entry, live: LiveState, viewe
         service_doc["last_modified"] = iso_ms(modified)
 
 
+def release(instances: Iterable[Any]) -> None:
+    """Break the reference cycles of a rendered page's model graph, so it is freed at once.
+
+    Prefetching links each row and its prefetched querysets both ways (the queryset knows
+    the row it belongs to; a child row caches its parent), so a page of rows left alone is
+    cyclic garbage: only the full, stop-the-world garbage collection frees it, and such a
+    pass scans everything the process has promoted since. A cold page of services left
+    ~10,000 objects that way; every dozen cold pages paid a 100 ms collection.
+    """
+    stack = list(instances)
+    while stack:
+        obj = stack.pop()
+        prefetched = obj.__dict__.pop("_prefetched_objects_cache", None)
+        if prefetched:
+            for qs in prefetched.values():
+                stack.extend(qs._result_cache or ())
+        related = obj._state.fields_cache
+        if related:
+            stack.extend(value for value in related.values() if value is not None)
+            related.clear()
+
+
 class _Page(Generic[M]):
     """One page: cached public entries, plus the rows of items rendered for this caller."""
 
@@ -255,6 +277,7 @@ class _Page(Generic[M]):
         self.ids = [str(i) for i in ids]
         self.viewer = Viewer(user)
         loaded: dict[str, M] = {}
+        self.loaded = loaded
 
         def build(missing: list[Any]) -> dict[Any, Entry]:
             public = Viewer(AnonymousUser(), now=self.viewer.now)
@@ -287,6 +310,7 @@ def render_services(ids: Sequence[Any], user: Any) -> list[dict[str, Any]]:
             doc = dict(page.entries[i].doc)
             _with_live(doc, page.entries[i], page.live, page.viewer)
             docs.append(doc)
+    release(page.loaded.values())
     return docs
 
 
@@ -315,4 +339,5 @@ def render_service_at_locations(
         if i in distance_by_id and entry.place is not None:
             doc["distance_km"] = distance_for_display(distance_by_id[i], entry.place, page.viewer)
         docs.append(doc)
+    release(page.loaded.values())
     return docs
