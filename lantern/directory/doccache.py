@@ -276,6 +276,10 @@ class _Page(Generic[M]):
     ) -> None:
         self.ids = [str(i) for i in ids]
         self.viewer = Viewer(user)
+        # The caller's organizations, read whether or not this page holds a confidential
+        # location (one query for a signed-in caller, cached on the user): a page's query
+        # count does not depend on what happens to be on it.
+        hsds_organization_ids_of(user)
         loaded: dict[str, M] = {}
         self.loaded = loaded
 

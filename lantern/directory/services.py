@@ -5,11 +5,11 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from lantern.audit.services import audit_record
 from lantern.core import geo
+from lantern.core.errors import NotFound
 from lantern.directory import policy
 from lantern.directory.models import Location, Metadata, Service, ServiceCapacity
 
@@ -58,7 +58,7 @@ def capacity_set(
     already proved authority another way (a signed one-tap link).
     """
     if check_permission and not policy.may_update_capacity(actor, capacity.service):
-        raise Http404
+        raise NotFound
     locked = ServiceCapacity.objects.select_for_update().get(pk=capacity.pk)
     before = {
         "available": locked.available,
