@@ -60,6 +60,11 @@ def capacity_set(
     if check_permission and not policy.may_update_capacity(actor, capacity.service):
         raise NotFound
     locked = ServiceCapacity.objects.select_for_update().get(pk=capacity.pk)
+    # The service and unit the caller loaded are the same rows (a capacity never moves):
+    # keep them on the locked copy, so rendering the result reads neither again.
+    for relation in (ServiceCapacity.service, ServiceCapacity.unit):
+        if relation.is_cached(capacity):
+            setattr(locked, relation.field.name, getattr(capacity, relation.field.name))
     before = {
         "available": locked.available,
         "maximum": locked.maximum,
