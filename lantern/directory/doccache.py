@@ -298,9 +298,18 @@ class _Page(Generic[M]):
         if not_loaded:
             loaded.update((str(pk), row) for pk, row in load(not_loaded, self.viewer).items())
         self.own_rows: dict[str, M] = {i: loaded[i] for i in own if i in loaded}
+        # Capacities and last_modified: read fresh for the items that came from the cache;
+        # the rows just loaded to build the others carry them already.
+        built = {i for i in self.entries if i in loaded and i not in self.own_rows}
         self.live = live_state(
-            e.service_id for i, e in self.entries.items() if i not in self.own_rows
+            e.service_id
+            for i, e in self.entries.items()
+            if i not in self.own_rows and i not in built
         )
+        for i in built:
+            service = loaded[i] if isinstance(loaded[i], Service) else loaded[i].service
+            self.live.capacities[str(service.id)] = list(service.capacities.all())
+            self.live.last_modified[str(service.id)] = service.last_modified
 
 
 def render_services(ids: Sequence[Any], user: Any) -> list[dict[str, Any]]:

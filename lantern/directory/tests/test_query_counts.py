@@ -214,7 +214,10 @@ def test_list_queries_do_not_grow_with_the_page(
     counts = _counts(client, path, params, headers, (small, 50), django_assert_max_num_queries)
     assert counts["cold", small] == counts["cold", 50], counts
     assert counts["warm", small] == counts["warm", 50], counts
-    assert counts["warm", 50] <= counts["cold", 50], counts
+    if persona == "anonymous" and path in ("/api/v1/services", "/api/v1/service_at_locations"):
+        # Served from the document cache (a member's own items are rendered for them either
+        # way; the other lists are not cached).
+        assert counts["warm", 50] < counts["cold", 50], counts
 
 
 def test_ndjson_queries_grow_by_chunk_not_by_item(crowd, client, django_assert_max_num_queries):
