@@ -263,6 +263,10 @@ def release(instances: Iterable[Any]) -> None:
             related.clear()
 
 
+def _service_of(row: Service | ServiceAtLocation) -> Service:
+    return row if isinstance(row, Service) else row.service
+
+
 class _Page(Generic[M]):
     """One page: cached public entries, plus the rows of items rendered for this caller."""
 
@@ -281,7 +285,7 @@ class _Page(Generic[M]):
         # count does not depend on what happens to be on it.
         hsds_organization_ids_of(user)
         loaded: dict[str, M] = {}
-        self.loaded = loaded
+        self.loaded: dict[str, M] = loaded
 
         def build(missing: list[Any]) -> dict[Any, Entry]:
             public = Viewer(AnonymousUser(), now=self.viewer.now)
@@ -307,7 +311,7 @@ class _Page(Generic[M]):
             if i not in self.own_rows and i not in built
         )
         for i in built:
-            service = loaded[i] if isinstance(loaded[i], Service) else loaded[i].service
+            service = _service_of(loaded[i])
             self.live.capacities[str(service.id)] = list(service.capacities.all())
             self.live.last_modified[str(service.id)] = service.last_modified
 
