@@ -56,7 +56,8 @@ def hsds_schemas() -> dict[str, dict[str, Any]]:
 
 def read_schema(name: str) -> dict[str, Any]:
     """One of the compiled HSDS 3.1 documents shipped with Lantern (`hsds_schema/`), such
-    as `service_at_location` or `openapi`, whatever `LANTERN_HSDS_SCHEMA_DIR` says."""
+    as `service_at_location` or `openapi` (always the shipped copy, whatever
+    `LANTERN_HSDS_SCHEMA_DIR` says: the API is checked against what Lantern ships)."""
     return _read_schema(PACKAGED_SCHEMA_DIR, name)
 
 
