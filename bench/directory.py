@@ -165,10 +165,58 @@ def _ok(response: Any) -> bool:
     return True
 
 
+class GcWatch:
+    """Full (generation 2) garbage collections during the timed requests, and their time."""
+
+    def __init__(self) -> None:
+        self.full = 0
+        self.full_ms = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.full += 1
+            self.full_ms += (time.perf_counter() - self._started) * 1000
+
+
+class BuildCount:
+    """How many documents `doccache` built (cache misses): proof that cold is cold."""
+
+    def __init__(self) -> None:
+        self.built = 0
+
+    def __enter__(self) -> "BuildCount":
+        from lantern.directory import doccache
+
+        self._doccache = doccache
+        self._original = original = doccache.cached_entries
+
+        def counting(kind: str, ids: Any, build: Callable[[list[Any]], Any]) -> Any:
+            def counted(missing: list[Any]) -> Any:
+                self.built += len(missing)
+                return build(missing)
+
+            return original(kind, ids, counted)
+
+        doccache.cached_entries = counting
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._doccache.cached_entries = self._original
+
+
 def measure(op: Operation, n: int, warmup: int, services: int) -> dict[str, Any]:
+    import gc
+
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from lantern.directory import doccache
 
     for i in range(warmup):
         op.call(-1 - i)
@@ -179,19 +227,25 @@ def measure(op: Operation, n: int, warmup: int, services: int) -> dict[str, Any]
     errors = 0
     statuses: dict[int, int] = {}
     items: list[int] = []
+    watch = GcWatch()
+    gc.callbacks.append(watch)
     cpu_started = time.process_time()
-    for i in range(n):
-        if op.cache == "cold":
-            cache.clear()
-        started = time.perf_counter()
-        response = op.call(i)
-        ok = _ok(response)
-        samples.append((time.perf_counter() - started) * 1000)
-        if not ok:
-            errors += 1
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-        elif op.paged:
-            items.append(response.json()["total_items"])
+    with BuildCount() as builds:
+        for i in range(n):
+            if op.cache == "cold":
+                cache.clear()
+                if cache.get(doccache.GENERATION_KEY) is not None:
+                    raise SystemExit("cache.clear() left the document cache in place")
+            started = time.perf_counter()
+            response = op.call(i)
+            ok = _ok(response)
+            samples.append((time.perf_counter() - started) * 1000)
+            if not ok:
+                errors += 1
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            elif op.paged:
+                items.append(response.json()["total_items"])
+    gc.callbacks.remove(watch)
     # CPU of this (Django) process only, not PostgreSQL's: wall time far above it means
     # waiting on the database, or on a CPU that other work holds.
     cpu_ms = (time.process_time() - cpu_started) * 1000 / n
@@ -215,21 +269,32 @@ def measure(op: Operation, n: int, warmup: int, services: int) -> dict[str, Any]
     result: dict[str, Any] = {"operation": op.name, "services": services, "n": n}
     if op.paged:
         result["cache"] = op.cache
+        # Cold: the whole cache was emptied before every timed request (checked), so each
+        # page's documents were built from the database; warm: built once beforehand.
+        result["cache_emptied_before_each_request"] = op.cache == "cold"
+        result["documents_built_per_request"] = round(builds.built / n, 1)
     result.update({k: round(v, 2) for k, v in percentiles(samples).items()})
     result["mean_ms"] = round(statistics.fmean(samples), 2)
     result["django_cpu_mean_ms"] = round(cpu_ms, 2)
     result["errors"] = errors
     result["queries_per_request"] = round(statistics.fmean(query_counts), 1)
     result["queries_max"] = max(query_counts)
+    result["gc_full_collections"] = watch.full
+    result["gc_full_ms"] = round(watch.full_ms, 1)
+    result["load_average_1m"] = round(os.getloadavg()[0], 2)
     return result
 
 
 def profile(op: Operation, n: int, top: int) -> None:
+    from django.core.cache import cache
+
     profiler = cProfile.Profile()
-    profiler.enable()
     for i in range(n):
+        if op.cache == "cold":
+            cache.clear()  # outside the profile, as outside the timings
+        profiler.enable()
         op.call(i)
-    profiler.disable()
+        profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out).strip_dirs()
     stats.sort_stats("cumulative").print_stats(top)
@@ -385,6 +450,10 @@ def main(argv: list[str] | None = None) -> int:
         connections.close_all()
         env = {**os.environ, "BENCH_RESTARTED": "1"}
         return subprocess.run([sys.executable, *sys.argv], env=env, check=False).returncode
+    # Start as the deployed server does (lantern/wsgi.py: system checks, then gc.freeze()
+    # of everything loaded), so full collections scan what requests leave, as they would.
+    import lantern.wsgi  # noqa: F401
+
     check_load("before", busy=0.5)
     log(f"database ready in {time.perf_counter() - started:.1f} s")
 

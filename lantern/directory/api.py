@@ -11,7 +11,7 @@ from uuid import UUID
 import orjson
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictInt, field_validator
 
@@ -19,6 +19,7 @@ from lantern.accounts.api_auth import api_user, optional_auth, write_auth
 from lantern.core import postcodes
 from lantern.core.api_errors import FieldError, reject_unknown_query
 from lantern.core.bounds import Limit, PageNumber
+from lantern.core.errors import NotFound
 from lantern.directory import doccache, selectors
 from lantern.directory.hsds import (
     Viewer,
@@ -223,7 +224,7 @@ def list_services(request: HttpRequest, params: Query[ListParams]) -> Any:
 def get_service(request: HttpRequest, service_id: UUID) -> Any:
     docs = doccache.render_services([service_id], api_user(request))
     if not docs:
-        raise Http404
+        raise NotFound
     return _json(docs[0])
 
 
@@ -313,7 +314,7 @@ def list_service_at_locations(request: HttpRequest, params: Query[SalParams]) ->
 def get_service_at_location(request: HttpRequest, sal_id: UUID) -> Any:
     docs = doccache.render_service_at_locations([sal_id], api_user(request), {})
     if not docs:
-        raise Http404
+        raise NotFound
     return _json(docs[0])
 
 
@@ -337,10 +338,7 @@ def list_taxonomies(request: HttpRequest, params: Query[PageParams]) -> Any:
     summary="Get a taxonomy",
 )
 def get_taxonomy(request: HttpRequest, taxonomy_id: UUID) -> Any:
-    tax = selectors.taxonomies_list().filter(pk=taxonomy_id).first()
-    if tax is None:
-        raise Http404
-    return taxonomy_json(tax)
+    return taxonomy_json(selectors.taxonomy_get(taxonomy_id))
 
 
 @router.get(
@@ -368,10 +366,7 @@ def list_taxonomy_terms(request: HttpRequest, params: Query[TermParams]) -> Any:
     summary="Get a taxonomy term",
 )
 def get_taxonomy_term(request: HttpRequest, term_id: UUID) -> Any:
-    term = selectors.taxonomy_terms_list().filter(pk=term_id).first()
-    if term is None:
-        raise Http404
-    return taxonomy_term_json(term)
+    return taxonomy_term_json(selectors.taxonomy_term_get(term_id))
 
 
 class CapacityPatch(Schema):

@@ -241,6 +241,32 @@ def _with_live(service_doc: dict[str, Any], entry: Entry, live: LiveState, viewe
         service_doc["last_modified"] = iso_ms(modified)
 
 
+def release(instances: Iterable[Any]) -> None:
+    """Break the reference cycles of a rendered page's model graph, so it is freed at once.
+
+    Prefetching links each row and its prefetched querysets both ways (the queryset knows
+    the row it belongs to; a child row caches its parent), so a page of rows left alone is
+    cyclic garbage: only the full, stop-the-world garbage collection frees it, and such a
+    pass scans everything the process has promoted since. A cold page of services left
+    ~10,000 objects that way; every dozen cold pages paid a 100 ms collection.
+    """
+    stack = list(instances)
+    while stack:
+        obj = stack.pop()
+        prefetched = obj.__dict__.pop("_prefetched_objects_cache", None)
+        if prefetched:
+            for qs in prefetched.values():
+                stack.extend(qs._result_cache or ())
+        related = obj._state.fields_cache
+        if related:
+            stack.extend(value for value in related.values() if value is not None)
+            related.clear()
+
+
+def _service_of(row: Service | ServiceAtLocation) -> Service:
+    return row if isinstance(row, Service) else row.service
+
+
 class _Page(Generic[M]):
     """One page: cached public entries, plus the rows of items rendered for this caller."""
 
@@ -254,7 +280,12 @@ class _Page(Generic[M]):
     ) -> None:
         self.ids = [str(i) for i in ids]
         self.viewer = Viewer(user)
+        # The caller's organizations, read whether or not this page holds a confidential
+        # location (one query for a signed-in caller, cached on the user): a page's query
+        # count does not depend on what happens to be on it.
+        hsds_organization_ids_of(user)
         loaded: dict[str, M] = {}
+        self.loaded: dict[str, M] = loaded
 
         def build(missing: list[Any]) -> dict[Any, Entry]:
             public = Viewer(AnonymousUser(), now=self.viewer.now)
@@ -271,9 +302,18 @@ class _Page(Generic[M]):
         if not_loaded:
             loaded.update((str(pk), row) for pk, row in load(not_loaded, self.viewer).items())
         self.own_rows: dict[str, M] = {i: loaded[i] for i in own if i in loaded}
+        # Capacities and last_modified: read fresh for the items that came from the cache;
+        # the rows just loaded to build the others carry them already.
+        built = {i for i in self.entries if i in loaded and i not in self.own_rows}
         self.live = live_state(
-            e.service_id for i, e in self.entries.items() if i not in self.own_rows
+            e.service_id
+            for i, e in self.entries.items()
+            if i not in self.own_rows and i not in built
         )
+        for i in built:
+            service = _service_of(loaded[i])
+            self.live.capacities[str(service.id)] = list(service.capacities.all())
+            self.live.last_modified[str(service.id)] = service.last_modified
 
 
 def render_services(ids: Sequence[Any], user: Any) -> list[dict[str, Any]]:
@@ -287,6 +327,7 @@ def render_services(ids: Sequence[Any], user: Any) -> list[dict[str, Any]]:
             doc = dict(page.entries[i].doc)
             _with_live(doc, page.entries[i], page.live, page.viewer)
             docs.append(doc)
+    release(page.loaded.values())
     return docs
 
 
@@ -315,4 +356,5 @@ def render_service_at_locations(
         if i in distance_by_id and entry.place is not None:
             doc["distance_km"] = distance_for_display(distance_by_id[i], entry.place, page.viewer)
         docs.append(doc)
+    release(page.loaded.values())
     return docs

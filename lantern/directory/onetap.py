@@ -19,12 +19,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from lantern.accounts.models import User
-from lantern.directory import policy
+from lantern.directory import policy, selectors
 from lantern.directory.models import OneTapUse, ServiceCapacity
 from lantern.directory.services import capacity_set
 
 SALT = "lantern.directory.one-tap"
-ACTIONS = ("plus", "minus", "full", "set", "confirm")
 
 
 class LinkInvalid(Exception):
@@ -89,23 +88,18 @@ def one_tap_read(token: str) -> OneTapLink:
 
 
 def one_tap_capacity(link: OneTapLink) -> ServiceCapacity:
-    capacity = (
-        ServiceCapacity.objects.select_related("service", "unit")
-        .prefetch_related("service__service_types")
-        .filter(pk=link.capacity_id)
-        .first()
-    )
+    capacity = selectors.capacity_get(link.capacity_id)
     if capacity is None:
         raise LinkInvalid
     if link.recipient_id is not None:
-        recipient = User.objects.filter(pk=link.recipient_id, is_active=True).first()
+        recipient = selectors.active_user(link.recipient_id)
         if recipient is None or not policy.may_update_capacity(recipient, capacity.service):
             raise LinkInvalid
     return capacity
 
 
 def used_actions(link: OneTapLink) -> set[str]:
-    return set(OneTapUse.objects.filter(link_id=link.link_id).values_list("action", flat=True))
+    return selectors.one_tap_used_actions(link.link_id)
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ Default deny. Callers get a 404 both for "does not exist" and "not allowed".
 
 from typing import Any
 
-from lantern.accounts.selectors import hsds_organization_ids_of, is_coalition_admin
+from lantern.accounts.selectors import hsds_organization_ids_of
 
 
 def sees_exact_location(user: Any, location: Any) -> bool:
@@ -24,7 +24,3 @@ def sees_exact_location(user: Any, location: Any) -> bool:
 def may_update_capacity(user: Any, service: Any) -> bool:
     """Any member of the organization that owns the service may update its capacity."""
     return str(service.organization_id) in hsds_organization_ids_of(user)
-
-
-def may_export_confidential(user: Any) -> bool:
-    return is_coalition_admin(user)

@@ -18,8 +18,10 @@ GENDERS = ("woman", "man", "transgender_woman", "transgender_man", "nonbinary")
 TRAFFICKING_TYPES = ("sex", "labor")
 
 
-@lru_cache(maxsize=65536)
 def profile_uuid(*parts: str) -> uuid.UUID:
+    # Not cached: one SHA-1 of a short string costs about a microsecond, and a cache of
+    # every attribute id kept tens of thousands of objects that each full garbage
+    # collection had to scan (a ~100 ms pause every dozen cold directory pages).
     return uuid.uuid5(PROFILE_NAMESPACE, "/".join(parts))
 
 

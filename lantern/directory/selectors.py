@@ -12,15 +12,17 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 
+from lantern.accounts.models import User
 from lantern.accounts.selectors import hsds_organization_ids_of
 from lantern.core import geo
+from lantern.core.errors import NotFound
 from lantern.directory import policy
 from lantern.directory.models import (
     Address,
     Attribute,
     Location,
+    OneTapUse,
     Organization,
     Service,
     ServiceAtLocation,
@@ -134,7 +136,7 @@ def organization_get(organization_id: Any) -> Organization:
         .first()
     )
     if org is None:
-        raise Http404
+        raise NotFound
     return org
 
 
@@ -290,8 +292,41 @@ def capacity_for_user(user: Any, capacity_id: Any) -> ServiceCapacity:
         .first()
     )
     if capacity is None or not policy.may_update_capacity(user, capacity.service):
-        raise Http404
+        raise NotFound
     return capacity
+
+
+def capacity_get(capacity_id: Any) -> ServiceCapacity | None:
+    """A capacity with what updating it needs, whoever asks (a signed one-tap link is
+    checked by `onetap`, not by the caller's memberships)."""
+    return (
+        ServiceCapacity.objects.select_related("service", "unit")
+        .prefetch_related("service__service_types")
+        .filter(pk=capacity_id)
+        .first()
+    )
+
+
+def active_user(user_id: Any) -> User | None:
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def one_tap_used_actions(link_id: str) -> set[str]:
+    return set(OneTapUse.objects.filter(link_id=link_id).values_list("action", flat=True))
+
+
+def taxonomy_get(taxonomy_id: Any) -> Taxonomy:
+    taxonomy = taxonomies_list().filter(pk=taxonomy_id).first()
+    if taxonomy is None:
+        raise NotFound
+    return taxonomy
+
+
+def taxonomy_term_get(term_id: Any) -> TaxonomyTerm:
+    term = taxonomy_terms_list().filter(pk=term_id).first()
+    if term is None:
+        raise NotFound
+    return term
 
 
 def capacities_of_user(user: Any) -> QuerySet[ServiceCapacity]:

@@ -5,11 +5,11 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from lantern.audit.services import audit_record
 from lantern.core import geo
+from lantern.core.errors import NotFound
 from lantern.directory import policy
 from lantern.directory.models import Location, Metadata, Service, ServiceCapacity
 
@@ -58,8 +58,13 @@ def capacity_set(
     already proved authority another way (a signed one-tap link).
     """
     if check_permission and not policy.may_update_capacity(actor, capacity.service):
-        raise Http404
+        raise NotFound
     locked = ServiceCapacity.objects.select_for_update().get(pk=capacity.pk)
+    # The service and unit the caller loaded are the same rows (a capacity never moves):
+    # keep them on the locked copy, so rendering the result reads neither again.
+    for relation in (ServiceCapacity.service, ServiceCapacity.unit):
+        if relation.is_cached(capacity):
+            setattr(locked, relation.field.name, getattr(capacity, relation.field.name))
     before = {
         "available": locked.available,
         "maximum": locked.maximum,

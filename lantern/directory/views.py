@@ -3,11 +3,12 @@
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lantern.core.errors import NotFound
 from lantern.core.ratelimit import limited, too_many
 from lantern.directory import onetap, selectors
 from lantern.directory.forms import CapacityActionForm
@@ -83,7 +84,7 @@ def one_tap(request: HttpRequest, token: str) -> HttpResponse:
         link = onetap.one_tap_read(token)
         capacity = onetap.one_tap_capacity(link)
     except onetap.LinkInvalid as exc:
-        raise Http404 from exc
+        raise NotFound from exc
     message = None
     status = 200
     if request.method == "POST":

@@ -6,12 +6,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 
 from lantern.accounts.models import Organization
 from lantern.audit.services import audit_record
 from lantern.consent.models import Category
 from lantern.consent.selectors import consent_allows
+from lantern.core.errors import NotFound
 from lantern.findhelp import policy as help_policy
 from lantern.findhelp.models import HelpRequest, HelpRequestStatus
 
@@ -48,11 +48,11 @@ def help_requests_open_for(user: Any, *, limit: int = 100) -> list[HelpRequest]:
 
 
 def help_request_for_user(user: Any, help_request_id: Any) -> HelpRequest:
-    """The help request if `user` may see it; Http404 alike for missing and not allowed."""
+    """The help request if `user` may see it; NotFound alike for missing and not allowed."""
     try:
         return help_requests_visible_to(user).select_related("consent").get(pk=help_request_id)
     except (HelpRequest.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
-        raise Http404 from exc
+        raise NotFound from exc
 
 
 @dataclass(frozen=True)

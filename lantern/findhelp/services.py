@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from lantern.accounts.models import Role
 from lantern.audit.services import audit_record
 from lantern.consent.models import Category, Method
 from lantern.consent.services import consent_record
+from lantern.core.errors import NotFound
 from lantern.directory.models import Service, ServiceStatus
 from lantern.findhelp import policy as help_policy
 from lantern.findhelp.models import ContactMethod, HelpRequest, HelpRequestStatus
@@ -70,7 +70,7 @@ def help_request_create(
     """A survivor's request (no account, no actor), with their own consent for the
     receiving organization to see the contact details and name they gave.
 
-    Raises HelpRequestsClosed when no organization takes requests, Http404 for an unknown
+    Raises HelpRequestsClosed when no organization takes requests, NotFound for an unknown
     service, ValueError when details or a name come without consent (the form asks first).
     """
     now = now or timezone.now()
@@ -83,7 +83,7 @@ def help_request_create(
         else None
     )
     if service is None:
-        raise Http404
+        raise NotFound
     if contact.method not in ContactMethod.values:
         raise ValueError("unknown contact method")
     # Only what the chosen method needs: "I will call the help line" keeps no details.
@@ -147,7 +147,7 @@ def help_request_create(
 def _locked(help_request: HelpRequest, actor: Any) -> HelpRequest:
     locked = HelpRequest.objects.select_for_update().get(pk=help_request.pk)
     if not help_policy.may_act(actor, locked):
-        raise Http404
+        raise NotFound
     return locked
 
 

@@ -1,8 +1,9 @@
 """The API speaks HSDS 3.1: every object validates against the compiled HSDS schemas.
 
-The compiled schemas in the shared reference folder are self-contained (no `$ref` at all);
-the validators are still built with a registry that refuses to fetch anything, so a future
-schema with a remote reference fails here instead of reaching for the network.
+The compiled schemas ship with Lantern (`lantern/directory/hsds_schema/`, so these tests run
+on any clone and never skip) and are self-contained (no `$ref` at all); the validators are
+still built with a registry that refuses to fetch anything, so a future schema with a remote
+reference fails here instead of reaching for the network.
 """
 
 import json
@@ -10,7 +11,6 @@ import re
 from collections.abc import Iterator
 from datetime import date, time, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
 from lantern.directory.demo import demo_seed
+from lantern.directory.hsds_io import read_schema
 from lantern.directory.models import (
     Attribute,
     Language,
@@ -43,7 +44,6 @@ from lantern.testing import (
 
 pytestmark = pytest.mark.django_db
 
-REFERENCE = Path("/work/shared/reference/hsds-3.1")
 SCHEMA_NAMES = ("service", "organization", "organization_list", "service_at_location")
 HSDS_PATHS = (
     "/services",
@@ -67,10 +67,6 @@ PAGE_KEYS = {
     "empty",
     "contents",
 }
-
-if not REFERENCE.is_dir():  # pragma: no cover - the reference ships with the workspace
-    pytest.skip("HSDS 3.1 reference schemas not available", allow_module_level=True)
-
 
 # --- validators ---------------------------------------------------------------------------
 
@@ -118,7 +114,7 @@ def _formats() -> FormatChecker:
 
 @cache
 def schema(name: str) -> dict[str, Any]:
-    return json.loads((REFERENCE / f"{name}.json").read_text())
+    return read_schema(name)
 
 
 @cache
@@ -457,7 +453,7 @@ def test_demo_directory_validates_everywhere(client):
 
 
 def test_page_envelope_is_the_hsds_page(rich, client):
-    openapi = json.loads((REFERENCE / "openapi.json").read_text())
+    openapi = read_schema("openapi")
     page_schema = openapi["components"]["schemas"]["Page"]
     assert set(page_schema["properties"]) | {"contents"} == PAGE_KEYS
     for path in ("/services", "/organizations", "/service_at_locations", "/taxonomies"):
