@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.accounts import enrolment, selectors
 from lantern.accounts.forms import AcceptInvitationForm, InviteForm
@@ -99,7 +98,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 enrolment.forget_key(request.session)
                 login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
-                otp_login(request, TOTPDevice.objects.get(user=membership.user, confirmed=True))
+                otp_login(request, selectors.confirmed_device(membership.user))
                 return redirect("/")
     context = {
         "form": form,

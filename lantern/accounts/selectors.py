@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.accounts.models import ApiToken, Invitation, Membership, Organization, User
 from lantern.accounts.roles import Capability, roles_with
@@ -195,3 +196,8 @@ def membership_by_id(membership_id: Any) -> Membership:
     if found is None:
         raise NotFound
     return found
+
+
+def confirmed_device(user: Any) -> TOTPDevice | None:
+    """The user's confirmed authenticator (the oldest, if ever more than one)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()

@@ -12,13 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp import match_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.accounts import enrolment
 from lantern.accounts.forms import ReauthForm, TokenForm
 from lantern.accounts.middleware import is_verified
 from lantern.accounts.models import User
 from lantern.accounts.reauth import REAUTH_SESSION_KEY
+from lantern.accounts.selectors import confirmed_device
 from lantern.audit.services import audit_record
 from lantern.core.ratelimit import account_key, limited, too_many
 
@@ -63,10 +63,6 @@ class LoginView(auth_views.LoginView):
         return f"{reverse('accounts:two-factor')}?{query}"
 
 
-def _confirmed_device(user: Any) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
-
-
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Verify a TOTP code, or set up the authenticator on first log-in.
@@ -78,7 +74,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request)
     if is_verified(user):
         return redirect(next_url)
-    setting_up = _confirmed_device(user) is None
+    setting_up = confirmed_device(user) is None
     key = enrolment.pending_key(request.session, purpose=str(user.pk)) if setting_up else ""
     form = TokenForm(request.POST or None)
     if request.method == "POST":

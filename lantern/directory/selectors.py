@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 
 from lantern.accounts.models import User
@@ -27,6 +28,7 @@ from lantern.directory.models import (
     Service,
     ServiceAtLocation,
     ServiceCapacity,
+    ServiceStatus,
     Taxonomy,
     TaxonomyTerm,
 )
@@ -305,6 +307,19 @@ def capacity_get(capacity_id: Any) -> ServiceCapacity | None:
         .filter(pk=capacity_id)
         .first()
     )
+
+
+def listed_service(service_id: Any) -> Service:
+    """A service that exists and is not defunct (public directory data), or NotFound, also
+    for an id that is not a UUID at all."""
+    try:
+        service = Service.objects.exclude(status=ServiceStatus.DEFUNCT).filter(pk=service_id)
+        found = service.first()
+    except (ValidationError, ValueError, TypeError):
+        found = None
+    if found is None:
+        raise NotFound
+    return found
 
 
 def active_user(user_id: Any) -> User | None:

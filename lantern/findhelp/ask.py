@@ -20,8 +20,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -29,7 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from lantern.core.ratelimit import limited, too_many
-from lantern.directory.models import Service, ServiceStatus
+from lantern.directory.selectors import listed_service
 from lantern.findhelp.ask_forms import HONEYPOT, HelpAskForm
 from lantern.findhelp.form_token import FIELD as TOKEN_FIELD
 from lantern.findhelp.form_token import form_token_issue, form_token_redeem
@@ -70,17 +69,7 @@ def ask_page(request: HttpRequest) -> HttpResponse:
     data = request.POST
     step = data.get("step") if data.get("step") in STEPS else MORE
     service_id = data.get("ask_service") or data.get("service") or ""
-    try:
-        service = (
-            Service.objects.exclude(status=ServiceStatus.DEFUNCT)
-            .only("id", "name")
-            .filter(pk=service_id)
-            .first()
-        )
-    except (ValidationError, ValueError, TypeError):  # not a UUID
-        service = None
-    if service is None:
-        raise Http404
+    service = listed_service(service_id)
     pairs, needs = _answers(data)
     context: dict[str, Any] = {
         "service": service,

@@ -1,0 +1,436 @@
+"""The authorization matrix's rows for pages: one per method and route, every persona's
+exact status (see test_authorization_matrix.py for how they are checked)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lantern.directory.onetap import one_tap_token
+from lantern.testing import PERSONAS, World
+
+STAFF = ("advocate_a", "provider_b", "provider_c", "coalition_admin", "analyst")
+ANON = ("anonymous", "survivor")
+
+
+def each(status: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, status)
+
+
+def split(anon: int, staff: int, **overrides: int) -> dict[str, int]:
+    return {**dict.fromkeys(ANON, anon), **dict.fromkeys(STAFF, staff), **overrides}
+
+
+@dataclass
+class Row:
+    method: str
+    url: Callable[[World], str]
+    expect: dict[str, int]
+    body: Callable[[World], dict[str, Any]] | None = None
+    json_body: bool = False
+    notes: str = ""
+    follow_check: Callable[[World, str, Any], None] | None = field(default=None, repr=False)
+
+
+def _cap(world: World) -> Any:
+    return world.b_public.service.capacities.get()
+
+
+def _referral(world: World) -> Any:
+    """One referral from advocate_a (org A) to Shelter B, with a consented first name."""
+    if "_referral" not in world.__dict__:
+        from lantern.referrals.tests.factories import send
+
+        world.__dict__["_referral"] = send(world, shared=True)
+    return world.__dict__["_referral"]
+
+
+def _token(world: World) -> Any:
+    """A second API token of provider_b (not the one the persona calls the API with)."""
+    if "_token" not in world.__dict__:
+        from lantern.accounts.services import token_create
+
+        world.__dict__["_token"] = token_create(user=world["provider_b"].user, name="x").token
+    return world.__dict__["_token"]
+
+
+def _held(world: World) -> Any:
+    """One referral from advocate_a to Shelter B holding one place."""
+    if "_held" not in world.__dict__:
+        from lantern.referrals.tests.factories import send
+
+        world.__dict__["_held"] = send(world, hold=True)
+    return world.__dict__["_held"]
+
+
+REFERRAL_SIDES = split(401, 404, advocate_a=200, provider_b=200)
+
+
+def _help_request(world: World) -> Any:
+    """A survivor's request to org A (which takes help requests) about Shelter B's service."""
+    if "_help_request" not in world.__dict__:
+        from lantern.findhelp.services import Contact, help_request_create
+
+        world.org_a.takes_help_requests = True
+        world.org_a.save(update_fields=["takes_help_requests"])
+        world.__dict__["_help_request"] = help_request_create(
+            service_id=world.b_public.service_id,
+            needs={},
+            contact=Contact(method="hotline"),
+            consented=False,
+        )
+    return world.__dict__["_help_request"]
+
+
+# Page routes, keyed by the resolver's route string.
+PAGES: dict[str, list[Row]] = {
+    "": [
+        Row("GET", lambda w: "/", each(200)),
+        Row(
+            "POST",
+            lambda w: "/",
+            each(200),
+            body=lambda w: {"step": "where", "go": "skip-where"},
+            notes="the survivor search: csrf_exempt (it changes nothing and sets no cookie)",
+        ),
+    ],
+    "help/safety/": [
+        Row("GET", lambda w: "/help/safety/", each(200)),
+        Row("POST", lambda w: "/help/safety/", each(405), body=lambda w: {}),
+    ],
+    "advocate/search/": [
+        Row(
+            "GET",
+            lambda w: "/advocate/search/",
+            split(302, 200, analyst=404),
+            notes="advocates, provider staff and coalition admins; analysts: not found",
+        ),
+        Row("POST", lambda w: "/advocate/search/", split(302, 405), body=lambda w: {}),
+    ],
+    "staff/": [
+        Row("GET", lambda w: "/staff/", each(200)),
+        Row("POST", lambda w: "/staff/", each(405), body=lambda w: {}),
+    ],
+    "accounts/login/": [
+        Row("GET", lambda w: "/accounts/login/", each(200)),
+        Row(
+            "POST",
+            lambda w: "/accounts/login/",
+            each(200),
+            body=lambda w: {"username": "nobody@example.org", "password": "not-the-password"},
+            notes="wrong credentials: the form again, for everyone",
+        ),
+    ],
+    "accounts/logout/": [Row("POST", lambda w: "/accounts/logout/", each(302))],
+    "accounts/two-factor/": [
+        Row(
+            "GET",
+            lambda w: "/accounts/two-factor/",
+            split(302, 302),
+            notes="anonymous -> log in; verified staff -> onward",
+        ),
+        Row(
+            "POST",
+            lambda w: "/accounts/two-factor/",
+            split(302, 302),
+            body=lambda w: {"token": "000000"},
+            notes="anonymous -> log in; staff already verified -> onward (the code is not read)",
+        ),
+    ],
+    "accounts/reauth/": [
+        Row("GET", lambda w: "/accounts/reauth/", split(302, 200)),
+        Row(
+            "POST",
+            lambda w: "/accounts/reauth/",
+            split(302, 200),
+            body=lambda w: {"password": "not-the-password", "token": "000000"},
+        ),
+    ],
+    "provider/capacity/": [
+        Row("GET", lambda w: "/provider/capacity/", split(302, 200)),
+        Row(
+            "POST",
+            lambda w: "/provider/capacity/",
+            split(302, 200),
+            body=lambda w: {},
+            notes="the list ignores POST (changes go to provider/capacity/<id>/)",
+        ),
+    ],
+    "accounts/tokens/": [
+        Row("GET", lambda w: "/accounts/tokens/", split(302, 200), notes="your own tokens"),
+        Row(
+            "POST",
+            lambda w: "/accounts/tokens/",
+            split(302, 302),
+            body=lambda w: {"name": "matrix", "expires_days": "30"},
+            notes="creating a token needs a fresh password and code: staff -> reauth first",
+        ),
+    ],
+    "accounts/tokens/<uuid:token_id>/revoke/": [
+        Row(
+            "POST",
+            lambda w: f"/accounts/tokens/{_token(w).pk}/revoke/",
+            split(302, 404, provider_b=302),
+            body=lambda w: {},
+            notes="only the token's owner; anyone else's token id is 404",
+        )
+    ],
+    "provider/capacity/<uuid:capacity_id>/": [
+        Row(
+            "POST",
+            lambda w: f"/provider/capacity/{_cap(w).pk}/",
+            split(302, 404, provider_b=302),
+            body=lambda w: {"action": "plus"},
+            notes="only members of the owning organization; others get 404",
+        )
+    ],
+    "c/<str:token>/": [
+        Row(
+            "GET",
+            lambda w: f"/c/{one_tap_token(_cap(w))}/",
+            each(200),
+            notes="the signed link is the credential",
+        ),
+        Row("GET", lambda w: "/c/forged-token/", each(404)),
+        Row(
+            "POST",
+            lambda w: f"/c/{one_tap_token(_cap(w))}/",
+            each(200),
+            body=lambda w: {"action": "plus"},
+            notes="a fresh signed link for each persona: the link, not the login, allows it",
+        ),
+        Row("POST", lambda w: "/c/forged-token/", each(404), body=lambda w: {"action": "plus"}),
+    ],
+    "desk/inbox/": [
+        Row(
+            "GET",
+            lambda w: "/desk/inbox/",
+            split(302, 404, provider_b=200, provider_c=200),
+            notes="provider staff (their own organization's referrals only)",
+        )
+    ],
+    "desk/inbox/<uuid:referral_id>/": [
+        Row("GET", lambda w: f"/desk/inbox/{_referral(w).pk}/", split(302, 404, provider_b=200)),
+        Row(
+            "POST",
+            lambda w: f"/desk/inbox/{_referral(w).pk}/",
+            split(302, 404, provider_b=302),
+            body=lambda w: {"status": "accepted"},
+            notes="the receiving organization answers; then back to the page",
+        ),
+    ],
+    "desk/inbox/<uuid:referral_id>/release/": [
+        Row(
+            "POST",
+            lambda w: f"/desk/inbox/{_held(w).pk}/release/",
+            split(302, 404, provider_b=302),
+            body=lambda w: {},
+            notes="the receiving provider gives the held place back; then back to the page",
+        )
+    ],
+    "desk/outbox/": [
+        Row(
+            "GET",
+            lambda w: "/desk/outbox/",
+            split(302, 200, analyst=404),
+            notes="people who refer (their own organization's referrals only)",
+        )
+    ],
+    "desk/outbox/<uuid:referral_id>/": [
+        Row("GET", lambda w: f"/desk/outbox/{_referral(w).pk}/", split(302, 404, advocate_a=200)),
+        Row(
+            "POST",
+            lambda w: f"/desk/outbox/{_referral(w).pk}/",
+            split(302, 404, advocate_a=302),
+            body=lambda w: {"status": "withdrawn"},
+            notes="the referring organization may withdraw",
+        ),
+    ],
+    "desk/refer/<uuid:service_id>/": [
+        Row(
+            "GET",
+            lambda w: f"/desk/refer/{w.b_public.service_id}/",
+            split(302, 200, analyst=404),
+            notes="hold and refer: people who refer",
+        ),
+        Row(
+            "POST",
+            lambda w: f"/desk/refer/{w.b_public.service_id}/",
+            split(302, 302, analyst=404),
+            body=lambda w: {"share": "nothing"},
+            notes="sent: on to the outbox; anonymous -> log in; analysts: not found",
+        ),
+    ],
+    "desk/metrics/": [
+        Row(
+            "GET",
+            lambda w: "/desk/metrics/",
+            split(302, 404, coalition_admin=200, analyst=200),
+            notes="aggregates only; anonymous -> log in",
+        )
+    ],
+    "help/ask/": [
+        Row("GET", lambda w: "/help/ask/", each(405)),
+        Row(
+            "POST",
+            lambda w: "/help/ask/",
+            each(200),
+            body=lambda w: {"service": str(w.b_public.service_id)},
+            notes="ask an advocate: no login, csrf_exempt like the survivor pages",
+        ),
+    ],
+    "desk/requests/": [
+        Row(
+            "GET",
+            lambda w: "/desk/requests/",
+            split(302, 404, advocate_a=200),
+            notes="advocates of an organization (any organization with advocates)",
+        )
+    ],
+    "desk/requests/<uuid:help_request_id>/": [
+        Row(
+            "GET",
+            lambda w: f"/desk/requests/{_help_request(w).pk}/",
+            split(302, 404, advocate_a=200),
+            notes="advocates of the receiving organization only",
+        )
+    ],
+    "desk/requests/<uuid:help_request_id>/claim/": [
+        Row(
+            "POST",
+            lambda w: f"/desk/requests/{_help_request(w).pk}/claim/",
+            split(302, 404, advocate_a=302),
+            body=lambda w: {},
+        )
+    ],
+    "desk/requests/<uuid:help_request_id>/close/": [
+        Row(
+            "POST",
+            lambda w: f"/desk/requests/{_help_request(w).pk}/close/",
+            split(302, 404, advocate_a=302),
+            body=lambda w: {},
+        )
+    ],
+    "desk/requests/<uuid:help_request_id>/refer/": [
+        Row(
+            "GET",
+            lambda w: f"/desk/requests/{_help_request(w).pk}/refer/",
+            split(302, 404, advocate_a=200),
+            notes="hold and refer made from the request: its receiving advocates only",
+        ),
+        Row(
+            "POST",
+            lambda w: f"/desk/requests/{_help_request(w).pk}/refer/",
+            split(302, 404, advocate_a=422),
+            body=lambda w: {},
+            notes="an empty form: 422 for the receiving advocates, 404 for the rest",
+        ),
+    ],
+}
+
+
+def _invitation_path(world: World) -> str:
+    """An open invitation for a new address into organization B, made by the operator."""
+    if "_invitation_path" not in world.__dict__:
+        from lantern.accounts.membership_services import invitation_create
+
+        link = invitation_create(
+            actor=None, organization=world.org_b, email="invitee@example.test", role="advocate"
+        ).link
+        world.__dict__["_invitation_path"] = (link or "").removeprefix("http://127.0.0.1:8000")
+    return world.__dict__["_invitation_path"]
+
+
+def _asked_invitation(world: World) -> Any:
+    """An invitation into organization B awaiting B's confirmation (B has no admin here)."""
+    if "_asked_invitation" not in world.__dict__:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from lantern.accounts.models import Invitation
+
+        world.__dict__["_asked_invitation"] = Invitation.objects.create(
+            organization=world.org_b,
+            role="provider_staff",
+            email="asked@example.test",
+            token_hash="0" * 64,
+            expires=timezone.now() + timedelta(days=1),
+            needs_confirmation=True,
+        )
+    return world.__dict__["_asked_invitation"]
+
+
+def _analyst_membership(world: World) -> Any:
+    return world["analyst"].user.memberships.get()
+
+
+PAGES.update(
+    {
+        "accounts/invitation/<str:token>/": [
+            Row(
+                "GET",
+                _invitation_path,
+                split(200, 404),
+                notes="the link is the credential; logged in as someone else: not found",
+            ),
+            Row(
+                "POST",
+                _invitation_path,
+                split(200, 404),
+                body=lambda w: {},
+                notes="an empty form comes back with its errors",
+            ),
+            Row("GET", lambda w: "/accounts/invitation/forged/", each(404)),
+        ],
+        "accounts/people/": [
+            Row(
+                "GET",
+                lambda w: "/accounts/people/",
+                split(302, 404, coalition_admin=200),
+                notes="organization admins (their own organizations) and coalition admins",
+            ),
+            Row("POST", lambda w: "/accounts/people/", each(405), body=lambda w: {}),
+        ],
+        "accounts/people/invite/": [
+            Row("GET", lambda w: "/accounts/people/invite/", each(405)),
+            Row(
+                "POST",
+                lambda w: "/accounts/people/invite/",
+                split(302, 404),
+                body=lambda w: {
+                    "organization": str(w.org_b.pk),
+                    "email": "someone.new@example.test",
+                    "role": "provider_staff",
+                },
+                notes="B's admins only; a coalition admin may not: B has members, no admin",
+            ),
+        ],
+        "accounts/people/invitations/<uuid:invitation_id>/confirm/": [
+            Row(
+                "POST",
+                lambda w: f"/accounts/people/invitations/{_asked_invitation(w).pk}/confirm/",
+                split(302, 404),
+                body=lambda w: {},
+                notes="only the organization's own admins confirm",
+            )
+        ],
+        "accounts/people/invitations/<uuid:invitation_id>/withdraw/": [
+            Row(
+                "POST",
+                lambda w: f"/accounts/people/invitations/{_asked_invitation(w).pk}/withdraw/",
+                split(302, 404),
+                body=lambda w: {},
+                notes="the organization's admins and whoever made it",
+            )
+        ],
+        "accounts/people/members/<int:membership_id>/remove/": [
+            Row(
+                "POST",
+                lambda w: f"/accounts/people/members/{_analyst_membership(w).pk}/remove/",
+                split(302, 404, analyst=302),
+                body=lambda w: {},
+                notes="the organization's admins, or the member (leaving)",
+            )
+        ],
+    }
+)
