@@ -149,11 +149,11 @@ def test_claim_and_close(takes):
 
 
 def test_only_the_receiving_advocates_may_act(takes):
-    from django.http import Http404
+    from lantern.core.errors import NotFound
 
     help_request = make(takes)
     for name in ("provider_b", "provider_c", "coalition_admin", "analyst"):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             help_request_claim(help_request=help_request, actor=takes[name].user)
 
 
