@@ -12,19 +12,15 @@ from typing import Any
 
 from django.db.models import Q
 
-from lantern.accounts.models import Membership, Role
-from lantern.accounts.selectors import is_coalition_admin
+from lantern.accounts.models import Membership
+from lantern.accounts.roles import Capability
+from lantern.accounts.selectors import is_coalition_admin, organization_ids_with
 
-REVOKING_ROLES = (Role.ADVOCATE, Role.COALITION_ADMIN)
 
-
-def _organization_ids(user: Any, *roles: str) -> set[Any]:
+def _organization_ids(user: Any) -> set[Any]:
     if user is None or not user.is_authenticated:
         return set()
-    memberships = Membership.objects.filter(user=user)
-    if roles:
-        memberships = memberships.filter(role__in=roles)
-    return set(memberships.values_list("organization_id", flat=True))
+    return set(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
 
 
 def visible_filter(user: Any) -> Q | None:
@@ -48,4 +44,6 @@ def may_view(user: Any, consent: Any) -> bool:
 
 
 def may_revoke(user: Any, consent: Any) -> bool:
-    return consent.granted_by_organization_id in _organization_ids(user, *REVOKING_ROLES)
+    return consent.granted_by_organization_id in organization_ids_with(
+        user, Capability.REVOKE_CONSENT
+    )

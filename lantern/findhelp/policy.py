@@ -9,22 +9,12 @@ from typing import Any
 
 from django.db.models import Q
 
-from lantern.accounts.models import Membership, Role
-
-HELP_REQUEST_ROLES = (Role.ADVOCATE,)
+from lantern.accounts.roles import Capability
+from lantern.accounts.selectors import organization_ids_with
 
 
 def advocate_organization_ids(user: Any) -> set[Any]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    cache: dict[str, set[Any]] = user.__dict__.setdefault("_help_request_orgs", {})
-    if "ids" not in cache:
-        cache["ids"] = set(
-            Membership.objects.filter(user=user, role__in=HELP_REQUEST_ROLES).values_list(
-                "organization_id", flat=True
-            )
-        )
-    return cache["ids"]
+    return organization_ids_with(user, Capability.ANSWER_HELP_REQUESTS)
 
 
 def visibility(user: Any) -> Q | None:

@@ -7,11 +7,9 @@ advocates, provider staff and coalition admins. Analysts work with aggregates on
 
 from typing import Any
 
-from lantern.accounts.models import Role
-from lantern.accounts.selectors import has_role
+from lantern.accounts.roles import Capability
+from lantern.accounts.selectors import has_capability
 
 
 def may_use_advocate_search(user: Any) -> bool:
-    return bool(user.is_authenticated) and has_role(
-        user, Role.ADVOCATE, Role.PROVIDER_STAFF, Role.COALITION_ADMIN
-    )
+    return has_capability(user, Capability.ADVOCATE_SEARCH)
