@@ -309,11 +309,16 @@ def capacity_get(capacity_id: Any) -> ServiceCapacity | None:
     )
 
 
-def listed_service(service_id: Any) -> Service:
+def listed_service(service_id: Any, *, with_capacities: bool = False) -> Service:
     """A service that exists and is not defunct (public directory data), or NotFound, also
-    for an id that is not a UUID at all."""
+    for an id that is not a UUID at all. `with_capacities` loads its organization,
+    capacities with their units, and types (what a referral page shows)."""
     try:
         service = Service.objects.exclude(status=ServiceStatus.DEFUNCT).filter(pk=service_id)
+        if with_capacities:
+            service = service.select_related("organization").prefetch_related(
+                "capacities__unit", "service_types"
+            )
         found = service.first()
     except (ValidationError, ValueError, TypeError):
         found = None

@@ -11,7 +11,8 @@ from lantern.accounts.models import Organization
 from lantern.audit.services import audit_record
 from lantern.consent.selectors import consent_allows
 from lantern.core.errors import NotFound
-from lantern.directory.models import Service, ServiceStatus
+from lantern.directory.models import Service
+from lantern.directory.selectors import listed_service
 from lantern.referrals import policy, states
 from lantern.referrals.models import Referral
 
@@ -123,15 +124,5 @@ def referring_organizations(user: Any) -> list[Organization]:
 
 
 def service_to_refer_to(service_id: Any) -> Service:
-    """A service that exists and is not defunct (directory data, public), with its
-    capacities and types, or NotFound."""
-    service = (
-        Service.objects.filter(pk=service_id)
-        .exclude(status=ServiceStatus.DEFUNCT)
-        .select_related("organization")
-        .prefetch_related("capacities__unit", "service_types")
-        .first()
-    )
-    if service is None:
-        raise NotFound
-    return service
+    """A service that exists and is not defunct, with its capacities and types, or NotFound."""
+    return listed_service(service_id, with_capacities=True)
