@@ -11,8 +11,10 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet
 
 from lantern.accounts.models import User
 from lantern.accounts.selectors import hsds_organization_ids_of
@@ -71,14 +73,37 @@ def services_full() -> QuerySet[Service]:
     )
 
 
+class _EqualsAny(Func):
+    """`column = ANY(array)` (PostgreSQL)."""
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+
+def _search_q(term: str, prefix: str = "") -> Q:
+    """A service whose name, description or organization's name contains `term` (any case).
+
+    On PostgreSQL the trigram indexes of migration `directory.0004` answer each of the three
+    (a bitmap OR); the organizations are named as `= ANY(ARRAY(subquery))`, which the
+    planner can put in that bitmap, where `IN (subquery)` or a join would make it test every
+    service's text (about 45 ms at 10,000 services against 3 ms, bench/README.md).
+    """
+    organizations = Organization.objects.filter(name__icontains=term).values("id")
+    if connection.vendor == "postgresql":
+        by_organization = Q(_EqualsAny(F(f"{prefix}organization_id"), ArraySubquery(organizations)))
+    else:
+        by_organization = Q(**{f"{prefix}organization_id__in": organizations})
+    return (
+        Q(**{f"{prefix}name__icontains": term})
+        | Q(**{f"{prefix}description__icontains": term})
+        | by_organization
+    )
+
+
 def _apply_service_filters(qs: QuerySet[Any], filters: DirectoryFilters, prefix: str = "") -> Any:
     if filters.search:
-        term = filters.search.strip()
-        qs = qs.filter(
-            Q(**{f"{prefix}name__icontains": term})
-            | Q(**{f"{prefix}description__icontains": term})
-            | Q(**{f"{prefix}organization__name__icontains": term})
-        )
+        qs = qs.filter(_search_q(filters.search.strip(), prefix))
     if filters.organization_id:
         qs = qs.filter(**{f"{prefix}organization_id": filters.organization_id})
     if filters.taxonomy_term_id:
