@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.signals import post_migrate
 
 
@@ -8,6 +9,7 @@ def _index_after_migrate(sender: Any, **kwargs: Any) -> None:
     """A database migrated before the match index existed (or restored without it) gets
     its index built once; afterwards signals keep it in step."""
     from lantern.directory.models import Service
+    from lantern.matching import triggers
     from lantern.matching.index import reindex
     from lantern.matching.models import MatchEntry
 
@@ -18,6 +20,8 @@ def _index_after_migrate(sender: Any, **kwargs: Any) -> None:
     )
     if stale or MatchEntry.objects.count() != Service.objects.count():
         reindex()
+    # Capacity triggers lost to a later table rebuild are put back (see triggers.ensure).
+    triggers.ensure(connections[kwargs.get("using", DEFAULT_DB_ALIAS)])
 
 
 class MatchingConfig(AppConfig):

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from lantern.directory.models import (
@@ -23,6 +24,7 @@ from lantern.directory.models import (
     LocationType,
     Service,
     ServiceAtLocation,
+    ServiceCapacity,
     ServiceStatus,
 )
 from lantern.matching.engine import PREFERENCE_TAGS
@@ -130,6 +132,16 @@ def _rebuild(ids: Sequence[Any]) -> int:
     MatchEntry.objects.bulk_create(entries)
     MatchData.objects.bulk_create(payloads)
     MatchPoint.objects.bulk_create(box)
+    # A statement of its own, after the entries exist: it sees every capacity write
+    # committed so far (see `triggers`), and the triggers keep the value from here on.
+    MatchEntry.objects.filter(service_id__in=ids).update(
+        open_updated=Subquery(
+            ServiceCapacity.objects.filter(service_id=OuterRef("service_id"), available__gt=0)
+            .values("service_id")
+            .annotate(newest=Max("updated"))
+            .values("newest")
+        )
+    )
     return len(entries)
 
 

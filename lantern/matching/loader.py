@@ -5,7 +5,9 @@ the same hard rules the engine applies (a declared rule the need conflicts with 
 an undeclared one never does) and, with a distance limit, a bounding box; the engine then
 decides exactly. So the SQL may let through more than the engine keeps, never less.
 JSON-list rules (help types, genders, trafficking types) are narrowed in SQL on PostgreSQL
-only; SQLite leaves them to the engine. Capacities are read live.
+only; SQLite leaves them to the engine. Capacities are read live (the SQL ranking's
+availability bucket from `MatchEntry.open_updated`, which triggers keep in the capacity
+write's own transaction).
 
 Points: a confidential location counts at its coarse point for anyone outside the owning
 organization (the same rule as the directory's proximity search), so repeated searches
@@ -220,14 +222,24 @@ def ranked(
     engine's own order (availability bucket, distance, first language, preferences, name,
     id), or None where only the engine can rank (SQLite).
 
-    Buckets come from live capacities and the same freshness cut-offs; distances from the
+    Buckets come from each entry's newest open capacity (`open_updated`, kept by triggers
+    in the writing transaction) and the same freshness cut-offs; distances from the
     points this viewer may use (coarse for a confidential location outside their
     organization), with the engine's haversine; the hard rules are `eligible_entries`."""
     if connection.vendor != "postgresql" or limit <= 0:
         return None
     base_sql, base_params = (
         eligible_entries(needs)
-        .values("service_id", "name", "name_key", "service_types", "languages", "tags", "points")
+        .values(
+            "service_id",
+            "name",
+            "name_key",
+            "service_types",
+            "languages",
+            "tags",
+            "points",
+            "open_updated",
+        )
         .query.sql_with_params()
     )
     params: list[Any] = list(base_params)
@@ -259,10 +271,10 @@ def ranked(
         km_sql, km_params = "NULL::float8", []
     fresh_sql, fresh_params = _cutoff_sql(bands, 0, now)
     stale_sql, stale_params = _cutoff_sql(bands, 1, now)
+    # The bucket from the newest open capacity (see `triggers`): fresh and open, aging and
+    # open, or anything else; the engine's rule over the live capacities.
     bucket_sql = (
-        "(SELECT CASE WHEN bool_or(c.available > 0 AND c.updated > f.fresh) THEN 0"
-        " WHEN bool_or(c.available > 0 AND c.updated >= f.stale) THEN 1 ELSE 2 END"
-        " FROM service_capacity AS c WHERE c.service_id = e.service_id)"
+        "CASE WHEN e.open_updated > f.fresh THEN 0 WHEN e.open_updated >= f.stale THEN 1 ELSE 2 END"
     )
     languages = list(dict.fromkeys(needs.languages or ()))
     if languages:

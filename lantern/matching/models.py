@@ -2,8 +2,9 @@
 
 A read model of the directory, kept in step by `lantern.matching.index` (model signals, and
 explicit calls after bulk writes), so that a match is one query on one table plus the live
-capacities, instead of a join over seven. Capacities are never copied here: they change by
-the minute and are read fresh.
+capacities, instead of a join over seven. Capacities change by the minute and are read
+fresh; the one figure kept here, `open_updated`, is maintained by database triggers in the
+same transaction as the capacity write, never by application code that could forget it.
 """
 
 from django.db import models
@@ -37,6 +38,12 @@ class MatchEntry(models.Model):
     # per physical location with coordinates.
     points = models.JSONField(default=list)
     placed = models.BooleanField(default=False)  # has at least one point
+    # The newest `updated` among the service's capacities with a place open (None: none
+    # open), kept by database triggers on service_capacity (migration 0006), so that every
+    # capacity write (a PATCH, a hold, a bulk update, an import) moves it in the writing
+    # transaction. The SQL ranking reads a service's availability bucket from it instead
+    # of probing service_capacity once per eligible service.
+    open_updated = models.DateTimeField(null=True)
 
     class Meta:
         db_table = "match_entry"

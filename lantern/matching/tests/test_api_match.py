@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,11 +21,18 @@ from lantern.directory.models import (
     LocationType,
     Service,
     ServiceAtLocation,
+    ServiceCapacity,
     TaxonomyTerm,
 )
 from lantern.matching import engine, loader, ranking
 from lantern.matching.services import find_help
-from lantern.testing import HsdsOrganizationFactory, LocationFactory, make_listing
+from lantern.testing import (
+    CapacityFactory,
+    HsdsOrganizationFactory,
+    LocationFactory,
+    make_listing,
+    unit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -318,6 +326,29 @@ def _random_directory(rng: random.Random, count: int) -> None:
                     code=tag, defaults={"name": tag, "description": tag}
                 )[0],
             )
+    # Capacity writes after the index was built, by each path the app uses (a hold's and a
+    # release's bulk update, a second unit, a deleted unit): the SQL ranking reads them
+    # through the trigger-kept `open_updated`, the reference reads the capacities.
+    now = timezone.now()
+    for capacity in list(ServiceCapacity.objects.filter(service__organization=org)):
+        roll = rng.random()
+        if roll < 0.15:
+            ServiceCapacity.objects.filter(pk=capacity.pk, available__gt=0).update(
+                available=F("available") - 1
+            )
+        elif roll < 0.3:
+            ServiceCapacity.objects.filter(pk=capacity.pk).update(
+                available=rng.randint(1, 5), updated=now - timedelta(hours=rng.choice([1, 5]))
+            )
+        elif roll < 0.4:
+            CapacityFactory(
+                service_id=capacity.service_id,
+                unit=unit("room"),
+                available=rng.randint(0, 2),
+                updated=now - timedelta(hours=rng.choice([0.5, 4, 12])),
+            )
+        elif roll < 0.45:
+            capacity.delete()
 
 
 needs_strategy = st.builds(
