@@ -167,24 +167,6 @@ def organization_get(organization_id: Any) -> Organization:
     return org
 
 
-def service_at_locations_base() -> QuerySet[ServiceAtLocation]:
-    return ServiceAtLocation.objects.select_related(
-        "location", "service", "service__organization"
-    ).prefetch_related(
-        *_location_prefetch("location__"),
-        "phones",
-        "schedules",
-        Prefetch(
-            "service__capacities",
-            queryset=ServiceCapacity.objects.select_related("unit").order_by("id"),
-        ),
-        Prefetch("service__service_types", queryset=TaxonomyTerm.objects.only("id", "code")),
-        "service__languages",
-        "service__phones",
-        "service__schedules",
-    )
-
-
 @dataclass(frozen=True)
 class GeoQuery:
     latitude: float

@@ -34,11 +34,19 @@ pytestmark = pytest.mark.django_db
 
 # --- query counts -------------------------------------------------------------------------
 
-# Count, page, prefetches (capacities, units, types, languages, phones, schedules, locations
-# and their addresses, languages, phones and schedules), one for generic attributes, plus
-# the token and membership look-ups for a signed-in caller, and the live capacities and
-# last_modified read past the document cache. It must not depend on the page.
+# Count, page, the rows a cold page renders (`pageload`: one query per table), one for
+# generic attributes, plus the token and membership look-ups for a signed-in caller, and the
+# live capacities and last_modified read past the document cache. It must not depend on
+# the page.
 QUERY_BOUND = 20
+
+# An anonymous cold page, query by query (`pageload`): count, page, then services with their
+# organizations, service-at-locations with their locations, capacities with their units,
+# service types, addresses, languages, phones, schedules, and generic attributes. A page of
+# service-at-locations reads them with their location, service and organization at once.
+# Warm: count, page, and the live capacities and last_modified.
+COLD_PAGE_QUERIES = {"/api/v1/services": 11, "/api/v1/service_at_locations": 10}
+WARM_PAGE_QUERIES = 3
 
 
 def add_crowd(world):
@@ -177,6 +185,15 @@ def test_list_queries_do_not_grow_with_the_page(
         # Served from the document cache (a member's own items are rendered for them either
         # way; the other lists are not cached).
         assert counts["warm", 50] < counts["cold", 50], counts
+
+
+@pytest.mark.parametrize("path", sorted(COLD_PAGE_QUERIES))
+def test_a_cold_page_reads_each_table_once(crowd, client, django_assert_num_queries, path):
+    cache.clear()
+    with django_assert_num_queries(COLD_PAGE_QUERIES[path]):
+        assert client.get(path, {"per_page": 50}).status_code == 200
+    with django_assert_num_queries(WARM_PAGE_QUERIES):
+        assert client.get(path, {"per_page": 50}).status_code == 200
 
 
 def test_ndjson_queries_grow_by_chunk_not_by_item(crowd, client, django_assert_max_num_queries):
