@@ -108,7 +108,8 @@ def analyze(url: str) -> None:
     kwargs["dbname"] = name
     # VACUUM as well, as autovacuum would on a server (see directory_bench.vacuum_analyze);
     # it cannot run inside a transaction.
-    with psycopg.connect(**kwargs, autocommit=True) as conn:
+    kwargs["autocommit"] = True
+    with psycopg.connect(**kwargs) as conn:
         conn.execute("VACUUM ANALYZE")
 
 

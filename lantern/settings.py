@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "lantern.consent",
     "lantern.referrals",
     "lantern.findhelp",
+    "lantern.staff",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
                 "lantern.core.context_processors.safety",
+                "lantern.staff.context_processors.staff_nav",
             ],
         },
     },

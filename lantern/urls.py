@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from lantern.accounts import views as account_views
 from lantern.api import api
-from lantern.core import views as core_views
+from lantern.staff import views as staff_views
 
 admin.site.site_header = "Lantern administration"
 admin.site.site_title = "Lantern"
@@ -13,7 +13,7 @@ urlpatterns = [
     path("", include("lantern.findhelp.urls")),
     path("help/ask/", include("lantern.findhelp.ask_urls")),
     path("advocate/", include("lantern.matching.advocate_urls")),
-    path("staff/", core_views.staff_home, name="staff-home"),
+    path("staff/", staff_views.home, name="staff-home"),
     # A neutral prefix: these links travel in e-mails and texts that others may see.
     path("desk/requests/", include("lantern.findhelp.desk_urls", namespace="help_requests")),
     path("desk/", include("lantern.referrals.urls")),
