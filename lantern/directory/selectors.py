@@ -11,15 +11,15 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from lantern.accounts.models import User
 from lantern.accounts.selectors import hsds_organization_ids_of
 from lantern.core import geo
 from lantern.core.errors import NotFound
+from lantern.core.sql import in_array_of
 from lantern.directory import policy
 from lantern.directory.models import (
     Address,
@@ -73,14 +73,6 @@ def services_full() -> QuerySet[Service]:
     )
 
 
-class _EqualsAny(Func):
-    """`column = ANY(array)` (PostgreSQL)."""
-
-    arg_joiner = " = ANY("
-    template = "(%(expressions)s))"
-    output_field = BooleanField()
-
-
 def _search_q(term: str, prefix: str = "") -> Q:
     """A service whose name, description or organization's name contains `term` (any case).
 
@@ -91,7 +83,7 @@ def _search_q(term: str, prefix: str = "") -> Q:
     """
     organizations = Organization.objects.filter(name__icontains=term).values("id")
     if connection.vendor == "postgresql":
-        by_organization = Q(_EqualsAny(F(f"{prefix}organization_id"), ArraySubquery(organizations)))
+        by_organization = Q(in_array_of(F(f"{prefix}organization_id"), organizations))
     else:
         by_organization = Q(**{f"{prefix}organization_id__in": organizations})
     return (
