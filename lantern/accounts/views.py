@@ -3,10 +3,11 @@
 import time
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -59,7 +60,11 @@ class LoginView(auth_views.LoginView):
         return response
 
     def get_success_url(self) -> str:
-        query = urlencode({"next": self.get_redirect_url() or "/"})
+        # Without a `next`, staff land on their home page (settings.LOGIN_REDIRECT_URL),
+        # never on the survivor's front page.
+        query = urlencode(
+            {"next": self.get_redirect_url() or resolve_url(settings.LOGIN_REDIRECT_URL)}
+        )
         return f"{reverse('accounts:two-factor')}?{query}"
 
 
@@ -71,7 +76,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     exists until a code from it is entered (`enrolment.totp_enrol_confirm`).
     """
     user = cast(User, request.user)  # login_required
-    next_url = safe_next(request)
+    next_url = safe_next(request, resolve_url(settings.LOGIN_REDIRECT_URL))
     if is_verified(user):
         return redirect(next_url)
     setting_up = confirmed_device(user) is None

@@ -93,7 +93,9 @@ def test_first_login_enrols_an_authenticator():
     assert b"<svg" in page.content
     secret = _shown_secret(page)
     response = _post_code(client, _code_for(secret))
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert (
+        response.status_code == 302 and response["Location"] == "/staff/"
+    )  # the staff home, never the survivor page
     device = TOTPDevice.objects.get(user=user)
     assert device.confirmed and device.bin_key == b32decode(secret)
     assert AuditEvent.objects.filter(action="2fa.enrol", actor=user).exists()
@@ -216,4 +218,4 @@ def test_open_redirects_are_refused():
         "/accounts/two-factor/",
         {"token": totp_code(device), "next": "https://evil.example/", "csrfmiddlewaretoken": token},
     )
-    assert response["Location"] == "/"
+    assert response["Location"] == "/staff/"  # refused: the staff home instead
