@@ -85,3 +85,32 @@ def totp_enrol_confirm(*, user: User, key_hex: str, token: str) -> TOTPDevice | 
     )
     audit_record(actor=user, action="2fa.enrol", object_type="user", object_id=user.pk)
     return device
+
+
+@transaction.atomic
+def totp_demo_device(*, user: User) -> TOTPDevice:
+    """The authenticator of a synthetic demo account (`lantern demo seed`, never in
+    production): one confirmed device whose setup key `lantern demo logins` prints, so a
+    newcomer can add it to an authenticator app or type the code it shows. Kept when it
+    exists (a reseed does not change a key someone has already added)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name="demo authenticator", key=random_hex(20), confirmed=True
+        )
+        audit_record(
+            actor=None,
+            action="2fa.enrol",
+            object_type="user",
+            object_id=user.pk,
+            detail={"demo": True},
+            actor_label="lantern demo seed",
+        )
+    return device
+
+
+def code_now(key_hex: str) -> str:
+    """The code an authenticator shows for this key right now."""
+    totp = TOTP(bytes.fromhex(key_hex), _STEP, 0, _DIGITS, 0)
+    totp.time = time.time()
+    return f"{totp.token():0{_DIGITS}d}"

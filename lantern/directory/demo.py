@@ -15,8 +15,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from lantern.accounts.enrolment import totp_demo_device
 from lantern.accounts.models import Organization as AccountOrganization
 from lantern.accounts.models import Role, User
+from lantern.accounts.selectors import confirmed_device
 from lantern.accounts.services import membership_add
 from lantern.audit.services import audit_record
 from lantern.core import geo, postcodes
@@ -448,6 +450,16 @@ def demo_seed(*, services: int = 300, seed: int = 1) -> SeedResult:
     )
 
 
+def demo_devices() -> dict[str, Any]:
+    """The demo accounts' confirmed authenticators, by e-mail (those that exist)."""
+    found = {}
+    for user in User.objects.filter(email__in=list(DEMO_USERS)):
+        device = confirmed_device(user)
+        if device is not None:
+            found[user.email] = device
+    return found
+
+
 def _demo_users(provider_org: Organization) -> None:
     password = settings.LANTERN_DEMO_PASSWORD
     account_orgs: dict[str, AccountOrganization] = {}
@@ -467,6 +479,7 @@ def _demo_users(provider_org: Organization) -> None:
                 )
             account = account_orgs[org_name]
         membership_add(user=user, organization=account, role=role, actor=None)
+        totp_demo_device(user=user)  # two-factor stays mandatory; `demo logins` prints it
     # The demo advocate organization answers survivors' "ask an advocate" requests.
     AccountOrganization.objects.filter(name="Demo Advocacy Network").update(
         takes_help_requests=True

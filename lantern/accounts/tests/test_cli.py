@@ -1,11 +1,13 @@
 """`lantern invite` and the demo's organization admin."""
 
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from lantern.accounts.enrolment import secret_text, totp_demo_device
 from lantern.accounts.models import Invitation, Membership, Role, User
 from lantern.audit.models import AuditEvent
 
@@ -51,3 +53,32 @@ def test_demo_seed_has_an_organization_admin_login(db):
     out = StringIO()
     call_command("demo", "logins", stdout=out)
     assert "orgadmin@demo.lantern.test" in out.getvalue()
+
+
+def test_demo_logins_print_what_signs_in(db, client):
+    """A newcomer signs in to the demo with what `lantern demo logins` prints alone:
+    password, then the code shown (two-factor stays mandatory)."""
+    call_command("demo", "seed", "--services", "5", stdout=StringIO())
+    out = StringIO()
+    call_command("demo", "logins", stdout=out)
+    line = next(x for x in out.getvalue().splitlines() if "advocate@demo.lantern.test" in x)
+    match = re.search(r"setup key ([A-Z2-7]+)  code now (\d{6})", line)
+    assert match, line
+    password = re.search(r"password: (\S+)", out.getvalue()).group(1)
+    client.post(
+        "/accounts/login/", {"username": "advocate@demo.lantern.test", "password": password}
+    )
+    response = client.post("/accounts/two-factor/", {"token": match.group(2)})
+    assert response.status_code == 302 and response["Location"] == "/staff/"
+    assert client.get("/staff/").context["user"].is_verified()
+    # Seeding the accounts again keeps the key someone may already have added to an app.
+    user = User.objects.get(email="advocate@demo.lantern.test")
+    assert secret_text(totp_demo_device(user=user).key) == match.group(1)
+
+
+def test_demo_data_is_refused_in_production(db, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo", "seed", "--services", "5", stdout=StringIO())
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo", "logins", stdout=StringIO())

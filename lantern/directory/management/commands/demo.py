@@ -3,8 +3,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from lantern.accounts.enrolment import code_now, secret_text
 from lantern.core.commands import SubcommandCommand
-from lantern.directory.demo import DEMO_USERS, demo_seed
+from lantern.directory.demo import DEMO_USERS, demo_devices, demo_seed
 from lantern.directory.models import Service
 
 
@@ -25,6 +26,11 @@ class Command(SubcommandCommand):
         )
 
     def handle_seed(self, *, services: int, seed: int, if_empty: bool, **_: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                "demo seed: refused with LANTERN_ENV=production (demo accounts have a known "
+                "password and printed two-factor keys)"
+            )
         if if_empty and Service.objects.exists():
             self.stdout.write("directory is not empty: demo seed skipped")
             return
@@ -39,7 +45,21 @@ class Command(SubcommandCommand):
         )
 
     def handle_logins(self, **_: Any) -> None:
-        self.stdout.write("Demo logins (password from LANTERN_DEMO_PASSWORD):")
+        if settings.PRODUCTION:
+            raise CommandError("demo logins: refused with LANTERN_ENV=production")
+        self.stdout.write(
+            "Demo logins (password from LANTERN_DEMO_PASSWORD). Two-factor sign-in is "
+            "mandatory: add the setup key to an authenticator app, or type the code shown "
+            "(it changes every 30 seconds; run this again for a fresh one)."
+        )
+        devices = demo_devices()
         for email, (_org, role) in DEMO_USERS.items():
-            self.stdout.write(f"  {email:32} {role}")
+            device = devices.get(email)
+            if device is None:
+                self.stdout.write(f"  {email:32} {role:20} (not seeded: run lantern demo seed)")
+                continue
+            key = device.key
+            self.stdout.write(
+                f"  {email:32} {role:20} setup key {secret_text(key)}  code now {code_now(key)}"
+            )
         self.stdout.write(f"  password: {settings.LANTERN_DEMO_PASSWORD}")
