@@ -8,7 +8,7 @@ organization, no role, no name).
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -236,6 +236,62 @@ def invitation_accept(
 
 
 @transaction.atomic
+def _admin_access_follows(user: User) -> None:
+    """Django's admin access follows the person's in-force coalition admin memberships."""
+    if Membership.objects.filter(user=user, role=Role.COALITION_ADMIN).exists():
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        user.groups.add(coalition_admin_group())
+        return
+    user.groups.remove(coalition_admin_group())
+    if not user.is_superuser and user.is_staff:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def membership_suspend(
+    *, membership: Membership, actor: User | None, now: datetime | None = None
+) -> None:
+    """Suspend a membership: from now on it grants nothing (confidential locations,
+    referrals, help requests, notifications), until an admin reinstates it. Raises NotFound
+    when `actor` may not."""
+    if not policy.may_suspend(actor, membership):
+        raise NotFound
+    if membership.suspended is not None:
+        return
+    membership.suspended = now or timezone.now()
+    membership.save(update_fields=["suspended"])
+    _admin_access_follows(membership.user)
+    audit_record(
+        actor=actor,
+        action="membership.suspend",
+        object_type="membership",
+        object_id=membership.pk,
+        detail={"user_id": str(membership.user_id), "role": membership.role},
+    )
+
+
+@transaction.atomic
+def membership_reinstate(*, membership: Membership, actor: User | None) -> None:
+    """Put a suspended membership back in force. Raises NotFound when `actor` may not."""
+    if not policy.may_suspend(actor, membership):
+        raise NotFound
+    if membership.suspended is None:
+        return
+    membership.suspended = None
+    membership.save(update_fields=["suspended"])
+    _admin_access_follows(membership.user)
+    audit_record(
+        actor=actor,
+        action="membership.reinstate",
+        object_type="membership",
+        object_id=membership.pk,
+        detail={"user_id": str(membership.user_id), "role": membership.role},
+    )
+
+
 def membership_remove(*, membership: Membership, actor: User | None) -> None:
     """End a membership (an organization admin, the member themselves, or the operator).
 
@@ -253,14 +309,8 @@ def membership_remove(*, membership: Membership, actor: User | None) -> None:
     }
     membership_id = membership.pk
     membership.delete()
-    if (
-        detail["role"] == Role.COALITION_ADMIN
-        and not Membership.objects.filter(user=user, role=Role.COALITION_ADMIN).exists()
-    ):
-        user.groups.remove(coalition_admin_group())
-        if not user.is_superuser and user.is_staff:
-            user.is_staff = False
-            user.save(update_fields=["is_staff"])
+    if detail["role"] == Role.COALITION_ADMIN:
+        _admin_access_follows(user)
     audit_record(
         actor=actor,
         action="membership.remove",

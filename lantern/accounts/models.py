@@ -79,15 +79,32 @@ class Organization(models.Model):
         return self.name
 
 
+class InForceManager(models.Manager["Membership"]):
+    """Memberships that grant something: not suspended."""
+
+    def get_queryset(self) -> models.QuerySet["Membership"]:
+        return super().get_queryset().filter(suspended__isnull=True)
+
+
 class Membership(models.Model):
+    """A person's role in an organization. A suspended membership grants nothing: the
+    default manager (`objects`, and `user.memberships`) sees in-force memberships only, so
+    every policy that asks through it forgets a suspended one at once; `everyone` also
+    sees suspended ones (the people page, suspend and reinstate)."""
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=32, choices=role_choices)
     created = models.DateTimeField(default=timezone.now)
+    suspended = models.DateTimeField(null=True, blank=True)  # when; None: in force
+
+    everyone = models.Manager()
+    objects = InForceManager()  # the default manager (Meta.default_manager_name)
 
     class Meta:
+        default_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "organization", "role"], name="membership_unique_role"

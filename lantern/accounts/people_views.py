@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
@@ -28,7 +29,9 @@ from lantern.accounts.membership_services import (
     invitation_create,
     invitation_from_token,
     invitation_withdraw,
+    membership_reinstate,
     membership_remove,
+    membership_suspend,
 )
 from lantern.accounts.middleware import is_verified
 from lantern.accounts.roles import REGISTRY, role_label
@@ -72,7 +75,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             invitation_accept(token=token, user=user)
             messages.success(request, _("You have joined the organization."))
-            return redirect("/")
+            return redirect(settings.LOGIN_REDIRECT_URL)  # the staff home
         return render(
             request, "accounts/invitation.html", {"accept": True, "role": role_label(found.role)}
         )
@@ -99,7 +102,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 enrolment.forget_key(request.session)
                 login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
                 otp_login(request, selectors.confirmed_device(membership.user))
-                return redirect("/")
+                return redirect(settings.LOGIN_REDIRECT_URL)  # the staff home
     context = {
         "form": form,
         "role": role_label(found.role),
@@ -192,3 +195,19 @@ def membership_remove_view(request: HttpRequest, membership_id: int) -> HttpResp
     found = selectors.membership_by_id(membership_id)
     membership_remove(membership=found, actor=request.user)  # type: ignore[arg-type]
     return _back(request, _("Removed."))
+
+
+@require_POST
+@verified_staff
+def membership_suspend_view(request: HttpRequest, membership_id: int) -> HttpResponse:
+    found = selectors.membership_by_id(membership_id)
+    membership_suspend(membership=found, actor=request.user)  # type: ignore[arg-type]
+    return _back(request, _("Suspended: this membership grants nothing until reinstated."))
+
+
+@require_POST
+@verified_staff
+def membership_reinstate_view(request: HttpRequest, membership_id: int) -> HttpResponse:
+    found = selectors.membership_by_id(membership_id)
+    membership_reinstate(membership=found, actor=request.user)  # type: ignore[arg-type]
+    return _back(request, _("Reinstated."))

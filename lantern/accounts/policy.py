@@ -4,7 +4,9 @@ Membership of an organization is what opens that organization's confidential loc
 it is never self-granted and never granted by someone outside the organization alone:
 
 - An organization's own admins (`Capability.MANAGE_MEMBERS`) invite people into it, in any
-  role an invitation may grant, confirm coalition admins' invitations, and remove members.
+  role an invitation may grant, confirm coalition admins' invitations, suspend and reinstate
+  members (never themselves: an admin cannot lock themselves out by mistake) and remove
+  them.
 - A coalition admin (`Capability.ADMINISTER_COALITION`) onboards an organization that has
   nobody yet by inviting its first organization admin. Into an organization that has an
   admin, a coalition admin's invitation takes effect only once one of that organization's
@@ -79,4 +81,12 @@ def may_remove(actor: Any, membership: Membership) -> bool:
     """The organization's own admins (anyone may also leave: remove their own membership)."""
     if actor is not None and membership.user_id == getattr(actor, "pk", None):
         return True
+    return manages(actor, membership.organization)
+
+
+def may_suspend(actor: Any, membership: Membership) -> bool:
+    """The organization's own admins, for anyone but themselves (suspending and reinstating
+    alike). Leaving is removal."""
+    if actor is not None and membership.user_id == getattr(actor, "pk", None):
+        return False
     return manages(actor, membership.organization)

@@ -153,8 +153,9 @@ def managed_organizations(user: Any) -> QuerySet[Organization]:
 
 
 def organization_members(organization: Organization) -> QuerySet[Membership]:
+    """Every membership of the organization, suspended ones included (the people page)."""
     return (
-        Membership.objects.filter(organization=organization)
+        Membership.everyone.filter(organization=organization)
         .select_related("user")
         .order_by("user__email", "role")
     )
@@ -190,8 +191,10 @@ def invitation_by_id(invitation_id: Any) -> Invitation:
 
 
 def membership_by_id(membership_id: Any) -> Membership:
+    """The membership, suspended or not (whether the caller may act is the service's
+    question)."""
     found = (
-        Membership.objects.select_related("user", "organization").filter(pk=membership_id).first()
+        Membership.everyone.select_related("user", "organization").filter(pk=membership_id).first()
     )
     if found is None:
         raise NotFound

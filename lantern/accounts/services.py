@@ -116,9 +116,20 @@ def membership_add(
 ) -> Membership:
     if role not in REGISTRY:
         raise ValueError(f"role: unknown role {role!r}")
-    membership, created = Membership.objects.get_or_create(
+    membership, created = Membership.everyone.get_or_create(
         user=user, organization=organization, role=role
     )
+    if membership.suspended is not None:
+        # Granted again (an accepted invitation, the operator): in force again.
+        membership.suspended = None
+        membership.save(update_fields=["suspended"])
+        audit_record(
+            actor=actor,
+            action="membership.reinstate",
+            object_type="membership",
+            object_id=membership.pk,
+            detail={"user_id": str(user.pk), "role": role, "by": "grant"},
+        )
     if role == Role.COALITION_ADMIN:
         # Coalition admins manage the coalition through Django's admin.
         if not user.is_staff:

@@ -26,6 +26,16 @@ urlpatterns = [
         name="invitation-withdraw",
     ),
     path(
+        "people/members/<int:membership_id>/suspend/",
+        people_views.membership_suspend_view,
+        name="membership-suspend",
+    ),
+    path(
+        "people/members/<int:membership_id>/reinstate/",
+        people_views.membership_reinstate_view,
+        name="membership-reinstate",
+    ),
+    path(
         "people/members/<int:membership_id>/remove/",
         people_views.membership_remove_view,
         name="membership-remove",

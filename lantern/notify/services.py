@@ -77,6 +77,7 @@ def notify_organization_staff(
             is_active=True,
             memberships__organization=organization,
             memberships__role__in=roles,
+            memberships__suspended__isnull=True,  # a suspended member is told nothing
         )
         .distinct()
         .order_by("email")

@@ -75,6 +75,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("metrics", _("Metrics"), "referrals:metrics", referral_policy.may_see_metrics),
     NavItem("admin", _("Administration"), "admin:index", _administers),
     NavItem("tokens", _("API tokens"), "accounts:tokens", _signed_in),
+    NavItem("api-docs", _("API reference"), "api-docs", _signed_in),
 )
 
 

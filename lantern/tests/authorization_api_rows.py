@@ -158,6 +158,10 @@ OPERATIONS.update(
 
 # Resolver routes that are not OpenAPI operations but belong to the API.
 API_EXTRAS = {
+    "api/v1/docs": [
+        Row("GET", lambda w: "/api/v1/docs", each(200), notes="public, as the document is"),
+        Row("POST", lambda w: "/api/v1/docs", each(405), body=lambda w: {}),
+    ],
     "api/v1/openapi.json": [
         Row("GET", lambda w: "/api/v1/openapi.json", each(200)),
         Row(

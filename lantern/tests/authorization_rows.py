@@ -106,6 +106,10 @@ PAGES: dict[str, list[Row]] = {
         ),
         Row("POST", lambda w: "/advocate/search/", split(302, 405), body=lambda w: {}),
     ],
+    "favicon.ico": [
+        Row("GET", lambda w: "/favicon.ico", each(301), notes="to the static SVG icon"),
+        Row("POST", lambda w: "/favicon.ico", each(405), body=lambda w: {}),
+    ],
     "staff/": [
         Row("GET", lambda w: "/staff/", each(200)),
         Row("POST", lambda w: "/staff/", each(405), body=lambda w: {}),
@@ -421,6 +425,24 @@ PAGES.update(
                 split(302, 404),
                 body=lambda w: {},
                 notes="the organization's admins and whoever made it",
+            )
+        ],
+        "accounts/people/members/<int:membership_id>/suspend/": [
+            Row(
+                "POST",
+                lambda w: f"/accounts/people/members/{_analyst_membership(w).pk}/suspend/",
+                split(302, 404),
+                body=lambda w: {},
+                notes="the organization's admins only, never one's own membership",
+            )
+        ],
+        "accounts/people/members/<int:membership_id>/reinstate/": [
+            Row(
+                "POST",
+                lambda w: f"/accounts/people/members/{_analyst_membership(w).pk}/reinstate/",
+                split(302, 404),
+                body=lambda w: {},
+                notes="the organization's admins only",
             )
         ],
         "accounts/people/members/<int:membership_id>/remove/": [

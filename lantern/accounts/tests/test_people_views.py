@@ -48,7 +48,7 @@ def test_a_new_person_sets_password_and_authenticator_in_one_step(world, org_adm
             "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
         },
     )
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == "/staff/"
     user = User.objects.get(email="new.person@example.test")
     assert user.check_password(NEW_PASSWORD) and user.display_name == "New Person"
     assert Membership.objects.filter(user=user, organization=world.org_b).exists()

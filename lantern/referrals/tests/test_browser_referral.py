@@ -85,6 +85,4 @@ def test_hold_refer_accept_round_trip(page, chromium, live_server):
     expect(page.locator(f'[data-code="{referral.code}"]').get_by_test_id("status")).to_have_text(
         "Accepted"
     )
-    # Chromium asks for /favicon.ico on its own; the site has none (not this page's doing).
-    errors = [e for e in errors if "/favicon.ico" not in e]
     assert errors == [], "\n".join(errors)

@@ -15,10 +15,12 @@ from lantern.testing import Persona, UserFactory
 pytestmark = pytest.mark.django_db
 
 BARS = {
-    "advocate_a": ["home", "help-requests", "search", "outbox", "tokens"],
-    "provider_b": ["home", "search", "outbox", "inbox", "openings", "tokens"],
-    "coalition_admin": ["home", "search", "outbox", "people", "metrics", "admin", "tokens"],
-    "analyst": ["home", "metrics", "tokens"],
+    "advocate_a": ["home", "help-requests", "search", "outbox", "tokens", "api-docs"],
+    "provider_b": ["home", "search", "outbox", "inbox", "openings", "tokens", "api-docs"],
+    "coalition_admin": [
+        *["home", "search", "outbox", "people", "metrics", "admin", "tokens", "api-docs"]
+    ],
+    "analyst": ["home", "metrics", "tokens", "api-docs"],
 }
 
 
@@ -60,7 +62,7 @@ def test_an_organization_admin_sees_people(world):
     membership_add(user=admin, organization=world.org_b, role=Role.ORGANIZATION_ADMIN, actor=None)
     persona = Persona("org_admin", admin, token_create(user=admin).secret)
     html = persona.client().get(reverse("staff-home")).content.decode()
-    assert bar_of(html) == ["home", "openings", "people", "tokens"]
+    assert bar_of(html) == ["home", "openings", "people", "tokens", "api-docs"]
     assert cards_of(html) == {"openings", "people"}
 
 
