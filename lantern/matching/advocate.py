@@ -190,26 +190,6 @@ def person_initial(needs: engine.Needs) -> dict[str, Any]:
     return {name: value for name, value in initial.items() if value not in (None, "", [])}
 
 
-def _sorted(items: list[MatchItem], sort: str) -> list[MatchItem]:
-    """The engine's order is "best"; the others re-sort the same results, ties kept in
-    the engine's order (Python's sort is stable)."""
-    if sort == "distance":
-        return sorted(items, key=lambda i: (i.distance_km is None, i.distance_km or 0.0))
-    if sort == "open":
-        return sorted(
-            items,
-            key=lambda i: (
-                -(i.availability.available or 0) if i.availability.status == "open" else 1
-            ),
-        )
-    if sort == "updated":
-        oldest = datetime.min.replace(tzinfo=timezone.get_current_timezone())
-        return sorted(items, key=lambda i: i.availability.updated or oldest, reverse=True)
-    if sort == "name":
-        return sorted(items, key=lambda i: str(i.service.get("name", "")).casefold())
-    return items
-
-
 def _point(item: MatchItem) -> list[float] | None:
     """The exact point, present only when the viewer may see it (redacted docs carry none)."""
     if item.confidential:
@@ -247,13 +227,15 @@ def advocate_search(request: HttpRequest) -> HttpResponse:
         },
     }
     if form.is_valid():
+        # The order applies to every fitting service before the page is cut.
         page = find_help(
-            form.needs(), user=request.user, limit=form.cleaned_data.get("limit") or 20
+            form.needs(),
+            user=request.user,
+            limit=form.cleaned_data.get("limit") or 20,
+            order=form.cleaned_data.get("sort") or "best",
         )
         now = timezone.now()
-        rows = [
-            _row(item, now) for item in _sorted(page.items, form.cleaned_data.get("sort") or "best")
-        ]
+        rows = [_row(item, now) for item in page.items]
         person = QueryDict(mutable=True)
         for name in PERSON_FIELDS:
             values = [v for v in request.GET.getlist(name) if v]

@@ -28,9 +28,11 @@ score, equal scores in name and id order. Scores compare results of one request 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from operator import itemgetter
+from typing import Any
 
 from lantern.core.geo import round_distance_km
 from lantern.matching.engine import (
+    OPEN,
     Availability,
     Candidate,
     FreshnessPolicy,
@@ -48,6 +50,30 @@ _NO_DISTANCE_LEVEL = _MAX_DISTANCE_LEVEL + 1
 _DISTANCE_RADIX = _MAX_DISTANCE_LEVEL + 2
 
 
+# Other orders a person may ask for, over every eligible service (not just the best page);
+# ties keep the best-match order. Distances are compared as shown (rounded up for a
+# confidential place), so the order reveals no more than the page does.
+ORDERS = ("best", "distance", "open", "updated", "name")
+
+
+def _order_key(order: str, step_km: float) -> Any:
+    def shown_km(c: Candidate, km: float | None) -> float | None:
+        return round_distance_km(km, step_km) if km is not None and c.confidential else km
+
+    if order == "distance":
+        return lambda c, km, avail: (km is None, shown_km(c, km) or 0.0)
+    if order == "open":
+        return lambda c, km, avail: -(avail.available or 0) if avail.status == OPEN else 1
+    if order == "updated":
+        return lambda c, km, avail: (
+            avail.updated is None,
+            -avail.updated.timestamp() if avail.updated is not None else 0.0,
+        )
+    if order == "name":
+        return lambda c, km, avail: c.name.casefold()
+    raise ValueError(f"order must be one of {', '.join(ORDERS)}")
+
+
 def match(
     needs: Needs,
     candidates: Iterable[Candidate],
@@ -56,10 +82,13 @@ def match(
     freshness: FreshnessPolicy,
     limit: int = 20,
     confidential_step_km: float = 5.0,
+    order: str = "best",
 ) -> MatchResult:
-    """The eligible services, best first (see the module docstring for the order), at most
-    `limit` of them, each with its reasons; `total` counts every eligible service."""
+    """The eligible services, best first (see the module docstring for the order), or in
+    another `order` (`ORDERS`) with ties in best order, at most `limit` of them, each with
+    its reasons; `total` counts every eligible service."""
     check_aware(now)
+    key_of = None if order == "best" else _order_key(order, confidential_step_km)
     if limit < 0:
         raise ValueError("limit must be zero or more")
     if not confidential_step_km > 0:
@@ -101,6 +130,8 @@ def match(
         ranked.append(((-value, c.name.casefold(), c.name, c.service_id), c, km, avail))
 
     ranked.sort(key=itemgetter(0))
+    if key_of is not None:
+        ranked.sort(key=lambda row: key_of(row[1], row[2], row[3]))  # stable: ties stay best
     matches = []
     for key, c, km, avail in ranked[:limit]:
         shown = km

@@ -68,8 +68,15 @@ def eligibility_of(candidate: engine.Candidate) -> dict[str, Any]:
 
 
 def find_help(
-    needs: engine.Needs, *, user: Any, limit: int = DEFAULT_LIMIT, now: datetime | None = None
+    needs: engine.Needs,
+    *,
+    user: Any,
+    limit: int = DEFAULT_LIMIT,
+    now: datetime | None = None,
+    order: str = "best",
 ) -> MatchPage:
+    """The best `limit` matches (or the first `limit` in another `ranking.ORDERS` order,
+    taken over every eligible service, never a re-sort of the best page)."""
     now = now or timezone.now()
     policy = engine.FreshnessPolicy(settings.LANTERN_FRESHNESS_HOURS)
 
@@ -81,11 +88,17 @@ def find_help(
             freshness=policy,
             limit=limit,
             confidential_step_km=settings.LANTERN_CONFIDENTIAL_DISTANCE_STEP_KM,
+            order=order,
         )
 
     # On PostgreSQL, SQL ranks and counts and the engine decides over a few dozen
-    # candidates; elsewhere the engine sees every eligible one.
-    head = loader.ranked(needs, user, now=now, bands=settings.LANTERN_FRESHNESS_HOURS, limit=limit)
+    # candidates (best order only: SQL ranks in that order); otherwise the engine sees
+    # every eligible one.
+    head = (
+        loader.ranked(needs, user, now=now, bands=settings.LANTERN_FRESHNESS_HOURS, limit=limit)
+        if order == "best"
+        else None
+    )
     if head is not None:
         found = run(loader.load_candidates(needs, user, entries=head.entries))
         result = engine.MatchResult(total=head.total, matches=found.matches)
