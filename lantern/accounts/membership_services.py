@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from lantern.accounts import enrolment, policy
 from lantern.accounts.models import Invitation, Membership, Organization, User
 from lantern.accounts.roles import Role
-from lantern.accounts.services import coalition_admin_group, hash_token, membership_add
+from lantern.accounts.services import admin_access_follows, hash_token, membership_add
 from lantern.audit.services import audit_record
 from lantern.core.errors import NotFound
 
@@ -235,19 +235,24 @@ def invitation_accept(
     return membership
 
 
-@transaction.atomic
-def _admin_access_follows(user: User) -> None:
-    """Django's admin access follows the person's in-force coalition admin memberships."""
-    if Membership.objects.filter(user=user, role=Role.COALITION_ADMIN).exists():
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-        user.groups.add(coalition_admin_group())
+def _suspension_set(
+    *, membership: Membership, actor: User | None, suspended: datetime | None, action: str
+) -> None:
+    """Suspend (a time) or reinstate (None) a membership; nothing when already so."""
+    if not policy.may_suspend(actor, membership):
+        raise NotFound
+    if (membership.suspended is None) == (suspended is None):
         return
-    user.groups.remove(coalition_admin_group())
-    if not user.is_superuser and user.is_staff:
-        user.is_staff = False
-        user.save(update_fields=["is_staff"])
+    membership.suspended = suspended
+    membership.save(update_fields=["suspended"])
+    admin_access_follows(membership.user)
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="membership",
+        object_id=membership.pk,
+        detail={"user_id": str(membership.user_id), "role": membership.role},
+    )
 
 
 @transaction.atomic
@@ -257,41 +262,23 @@ def membership_suspend(
     """Suspend a membership: from now on it grants nothing (confidential locations,
     referrals, help requests, notifications), until an admin reinstates it. Raises NotFound
     when `actor` may not."""
-    if not policy.may_suspend(actor, membership):
-        raise NotFound
-    if membership.suspended is not None:
-        return
-    membership.suspended = now or timezone.now()
-    membership.save(update_fields=["suspended"])
-    _admin_access_follows(membership.user)
-    audit_record(
+    _suspension_set(
+        membership=membership,
         actor=actor,
+        suspended=now or timezone.now(),
         action="membership.suspend",
-        object_type="membership",
-        object_id=membership.pk,
-        detail={"user_id": str(membership.user_id), "role": membership.role},
     )
 
 
 @transaction.atomic
 def membership_reinstate(*, membership: Membership, actor: User | None) -> None:
     """Put a suspended membership back in force. Raises NotFound when `actor` may not."""
-    if not policy.may_suspend(actor, membership):
-        raise NotFound
-    if membership.suspended is None:
-        return
-    membership.suspended = None
-    membership.save(update_fields=["suspended"])
-    _admin_access_follows(membership.user)
-    audit_record(
-        actor=actor,
-        action="membership.reinstate",
-        object_type="membership",
-        object_id=membership.pk,
-        detail={"user_id": str(membership.user_id), "role": membership.role},
+    _suspension_set(
+        membership=membership, actor=actor, suspended=None, action="membership.reinstate"
     )
 
 
+@transaction.atomic
 def membership_remove(*, membership: Membership, actor: User | None) -> None:
     """End a membership (an organization admin, the member themselves, or the operator).
 
@@ -310,7 +297,7 @@ def membership_remove(*, membership: Membership, actor: User | None) -> None:
     membership_id = membership.pk
     membership.delete()
     if detail["role"] == Role.COALITION_ADMIN:
-        _admin_access_follows(user)
+        admin_access_follows(user)
     audit_record(
         actor=actor,
         action="membership.remove",

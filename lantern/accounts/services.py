@@ -131,11 +131,7 @@ def membership_add(
             detail={"user_id": str(user.pk), "role": role, "by": "grant"},
         )
     if role == Role.COALITION_ADMIN:
-        # Coalition admins manage the coalition through Django's admin.
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-        user.groups.add(coalition_admin_group())
+        admin_access_follows(user)
     if created:
         audit_record(
             actor=actor,
@@ -145,6 +141,22 @@ def membership_add(
             detail={"user_id": str(user.pk), "organization_id": str(organization.pk), "role": role},
         )
     return membership
+
+
+def admin_access_follows(user: User) -> None:
+    """Django's admin access follows the person's in-force coalition admin memberships
+    (coalition admins manage the coalition through it): granted while one is in force,
+    taken back when none is (removed or suspended)."""
+    if Membership.objects.filter(user=user, role=Role.COALITION_ADMIN).exists():
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        user.groups.add(coalition_admin_group())
+        return
+    user.groups.remove(coalition_admin_group())
+    if not user.is_superuser and user.is_staff:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
 
 
 def coalition_admin_group() -> Group:

@@ -24,8 +24,11 @@ COUNT_CAP = 100
 
 
 def _cards(user: Any) -> dict[str, Any]:
-    keys = {item.key for item in items_for(user)}
-    cards: dict[str, Any] = {"keys": keys}
+    items = items_for(user)
+    keys = {item.key for item in items}
+    # The bar's entries too: the context processor's lazy copy would ask the same
+    # policies again for this page.
+    cards: dict[str, Any] = {"keys": keys, "staff_nav": items}
     if "help-requests" in keys:
         cards["help_requests"] = len(help_requests_open_for(user, limit=COUNT_CAP))
     if "outbox" in keys:
