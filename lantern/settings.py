@@ -48,7 +48,9 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = _secret_key or ("" if PRODUCTION else new_secret_key())
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = (env_str("LANTERN_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+# Where links in e-mails and SMS point. Unset: the origin the server is reached at
+# (lantern.core.site); production must set it (lantern.core.checks).
+SITE_URL = (env_str("LANTERN_SITE_URL", "") or "").rstrip("/")
 
 # Fernet keys for personal fields, newest first (comma-separated).
 LANTERN_ENCRYPTION_KEYS = [
@@ -88,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "lantern.core.site.SiteOriginMiddleware",
     "lantern.core.csrf.LanternCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",

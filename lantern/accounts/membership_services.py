@@ -27,6 +27,7 @@ from lantern.accounts.roles import Role
 from lantern.accounts.services import admin_access_follows, hash_token, membership_add
 from lantern.audit.services import audit_record
 from lantern.core.errors import NotFound
+from lantern.core.site import site_url
 
 _SALT = "lantern.accounts.invitation"
 
@@ -51,7 +52,7 @@ def _new_token() -> tuple[str, str]:
 
 
 def _link(token: str) -> str:
-    return settings.SITE_URL + reverse("accounts:invitation", args=[token])
+    return site_url() + reverse("accounts:invitation", args=[token])
 
 
 def _send(email: str, token: str) -> str:

@@ -5,6 +5,7 @@ before serving anything, so a misconfigured production server never answers a re
 """
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
@@ -96,6 +97,17 @@ def production_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 hint="Use lantern.notify.sms.HttpSmsBackend with LANTERN_SMS_HTTP_URL and "
                 "LANTERN_SMS_HTTP_TOKEN.",
                 id="lantern.E005",
+            )
+        )
+    site = urlsplit(str(getattr(settings, "SITE_URL", "") or ""))
+    if site.scheme != "https" or not site.netloc:
+        errors.append(
+            Error(
+                "LANTERN_SITE_URL is not set to an https:// address",
+                hint="Set LANTERN_SITE_URL to the address people reach Lantern at (for "
+                "example https://lantern.example.org): links in e-mails and SMS start with it, "
+                "and in production they are never built from a request's Host header.",
+                id="lantern.E006",
             )
         )
     return errors

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from lantern.accounts.models import User
+from lantern.core.site import site_url
 from lantern.directory import policy, selectors
 from lantern.directory.models import OneTapUse, ServiceCapacity
 from lantern.directory.services import capacity_set
@@ -68,7 +69,7 @@ def one_tap_token(capacity: ServiceCapacity, *, recipient: User | None = None) -
 def one_tap_url(capacity: ServiceCapacity, *, recipient: User | None = None) -> str:
     token = one_tap_token(capacity, recipient=recipient)
     path = reverse("directory:one-tap", kwargs={"token": token})
-    return f"{settings.SITE_URL}{path}"
+    return f"{site_url()}{path}"
 
 
 def one_tap_read(token: str) -> OneTapLink:

@@ -38,6 +38,7 @@ from django.utils.translation import gettext
 
 from lantern.accounts.models import Membership, Role, User
 from lantern.audit.services import audit_record
+from lantern.core.site import site_url
 from lantern.directory.freshness import FRESH, freshness
 from lantern.directory.models import (
     CapacityReminder,
@@ -148,7 +149,7 @@ def _staff_by_organization(hsds_org_ids: set[UUID]) -> dict[UUID, list[User]]:
 
 
 def _provider_url() -> str:
-    return f"{settings.SITE_URL}{reverse('directory:provider-capacities')}"
+    return f"{site_url()}{reverse('directory:provider-capacities')}"
 
 
 def sms_text(urls: list[str]) -> str:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 
 from lantern.accounts.models import Membership, Role, User
 from lantern.audit.services import audit_record
+from lantern.core.site import site_url
 from lantern.directory.models import Service, ServiceStatus
 
 logger = logging.getLogger("lantern.directory.verification")
@@ -56,7 +57,7 @@ def services_unverified(*, months: int, today: date | None = None) -> QuerySet[S
 
 def admin_overdue_url() -> str:
     path = reverse("admin:directory_service_changelist")
-    return f"{settings.SITE_URL}{path}?verification=overdue"
+    return f"{site_url()}{path}?verification=overdue"
 
 
 def coalition_admins() -> list[User]:

@@ -11,10 +11,11 @@ Strings are lazy so that they are translated when rendered, in the recipient's l
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from lantern.core.site import site_url
 
 EMAIL_TEMPLATE = "notify/email.txt"
 
@@ -103,7 +104,7 @@ def check_link_path(link_path: str) -> str:
 
 
 def absolute_url(link_path: str) -> str:
-    return f"{settings.SITE_URL}{check_link_path(link_path)}"
+    return f"{site_url()}{check_link_path(link_path)}"
 
 
 def render_message(kind: str, link_path: str) -> RenderedMessage:

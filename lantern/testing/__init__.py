@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import factory
 from django.test import Client
@@ -300,3 +300,10 @@ def axe_violations(page: Any) -> list[str]:
         ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
     )
     return list(found)
+
+
+def link_path(url: str) -> str:
+    """The path and query of a link from a message, whatever origin it starts with (links
+    follow LANTERN_SITE_URL, or the origin the server was last reached at)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lantern.directory.onetap import one_tap_token
-from lantern.testing import PERSONAS, World
+from lantern.testing import PERSONAS, World, link_path
 
 STAFF = ("advocate_a", "provider_b", "provider_c", "coalition_admin", "analyst")
 ANON = ("anonymous", "survivor")
@@ -340,7 +340,7 @@ def _invitation_path(world: World) -> str:
         link = invitation_create(
             actor=None, organization=world.org_b, email="invitee@example.test", role="advocate"
         ).link
-        world.__dict__["_invitation_path"] = (link or "").removeprefix("http://127.0.0.1:8000")
+        world.__dict__["_invitation_path"] = link_path(link or "")
     return world.__dict__["_invitation_path"]
 
 

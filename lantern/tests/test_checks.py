@@ -28,6 +28,7 @@ def production(settings):
     settings.LANTERN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     settings.EMAIL_BACKEND = SMTP
     settings.LANTERN_SMS_BACKEND = HTTP_SMS
+    settings.SITE_URL = "https://lantern.example.test"
     return settings
 
 
@@ -126,3 +127,9 @@ def test_the_wsgi_entry_point_refuses_to_serve_an_unsafe_production(production):
     production.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     with pytest.raises(ImproperlyConfigured, match=r"lantern\.E004"):
         _refuse_unsafe_production()
+
+
+@pytest.mark.parametrize("site_url", ["", "http://lantern.example.test", "https://"])
+def test_production_requires_an_https_site_url(production, site_url):
+    production.SITE_URL = site_url
+    assert _ids() == {"lantern.E006"}

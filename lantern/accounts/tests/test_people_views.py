@@ -9,6 +9,7 @@ from django_otp.oath import TOTP
 
 from lantern.accounts.membership_services import invitation_create
 from lantern.accounts.models import Invitation, Membership, Role, User
+from lantern.testing import link_path
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ NEW_PASSWORD = "a-long-new-password-9"
 
 
 def _path(link: str) -> str:
-    return link.removeprefix("http://127.0.0.1:8000")
+    return link_path(link)
 
 
 def _code(secret: str) -> str:

@@ -11,6 +11,7 @@ from lantern.accounts.services import COALITION_ADMIN_GROUP
 from lantern.audit.models import AuditEvent
 from lantern.directory.models import Location, Service, ServiceCapacity
 from lantern.directory.verification import admin_overdue_url
+from lantern.testing import link_path
 
 pytestmark = pytest.mark.django_db
 
@@ -259,7 +260,7 @@ def test_profile_service_types_are_view_only(world, admin_client):
 
 
 def test_listing_overdue_link_in_email_is_this_page(world, admin_client):
-    path = admin_overdue_url().removeprefix("http://127.0.0.1:8000")
+    path = link_path(admin_overdue_url())
     response = admin_client.get(path)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 3

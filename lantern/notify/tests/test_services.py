@@ -111,8 +111,9 @@ def test_unknown_kinds_and_foreign_links_are_refused_and_nothing_is_recorded(ros
 
 @pytest.mark.django_db
 def test_nothing_is_sent_before_commit_then_email_and_sms_after(
-    rosa, django_capture_on_commit_callbacks
+    rosa, django_capture_on_commit_callbacks, settings
 ):
+    settings.SITE_URL = "https://lantern.example.test"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         rows = notify_users(users=[rosa], kind="referral_updated", link_path=LINK)
     assert mail.outbox == [] and MemorySmsBackend.outbox == []
@@ -123,10 +124,10 @@ def test_nothing_is_sent_before_commit_then_email_and_sms_after(
 
     assert [m.to for m in mail.outbox] == [[rosa.email]]
     assert mail.outbox[0].subject == "A request you sent has an update"
-    assert "http://127.0.0.1:8000" + LINK in mail.outbox[0].body
-    assert [(m.to, "http://127.0.0.1:8000" + LINK in m.body) for m in MemorySmsBackend.outbox] == [
-        (NUMBER, True)
-    ]
+    assert "https://lantern.example.test" + LINK in mail.outbox[0].body
+    assert [
+        (m.to, "https://lantern.example.test" + LINK in m.body) for m in MemorySmsBackend.outbox
+    ] == [(NUMBER, True)]
     for row in rows:
         row.refresh_from_db()
         assert row.handed_at is not None and row.handed_at >= row.created
