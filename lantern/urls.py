@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from lantern import api_reference
 from lantern.accounts import views as account_views
 from lantern.api import api
+from lantern.staff import organizations as staff_organizations
 from lantern.staff import views as staff_views
 
 admin.site.site_header = "Lantern administration"
@@ -27,6 +28,7 @@ urlpatterns = [
     path("help/ask/", include("lantern.findhelp.ask_urls")),
     path("advocate/", include("lantern.matching.advocate_urls")),
     path("staff/", staff_views.home, name="staff-home"),
+    path("staff/organizations/", staff_organizations.organizations, name="staff-organizations"),
     # A neutral prefix: these links travel in e-mails and texts that others may see.
     path("desk/requests/", include("lantern.findhelp.desk_urls", namespace="help_requests")),
     path("desk/", include("lantern.referrals.urls")),

@@ -12,6 +12,7 @@ it is never self-granted and never granted by someone outside the organization a
   admin, a coalition admin's invitation takes effect only once one of that organization's
   admins confirms it. An organization with members but no admin gets its first admin from
   the operator (`lantern invite` on the server).
+- A coalition admin adds member organizations (`may_create_organization`).
 - Nobody invites their own e-mail address.
 - The operator (actor None: the command line on the server) may do all of it.
 """
@@ -38,6 +39,13 @@ def manages(actor: Any, organization: Organization) -> bool:
     if _is_operator(actor):
         return True
     return organization.pk in selectors.organization_ids_with(actor, Capability.MANAGE_MEMBERS)
+
+
+def may_create_organization(actor: Any) -> bool:
+    """Coalition admins add member organizations (and the operator, on the server)."""
+    if _is_operator(actor):
+        return True
+    return bool(getattr(actor, "is_active", False)) and selectors.is_coalition_admin(actor)
 
 
 def may_invite(actor: Any, organization: Organization, role: str, email: str) -> Grant | None:

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -173,6 +173,28 @@ def organization_invitations(organization: Organization) -> QuerySet[Invitation]
 
 def all_organizations() -> QuerySet[Organization]:
     return Organization.objects.order_by("name")
+
+
+def organizations_overview() -> QuerySet[Organization]:
+    """Every member organization with its linked listing, how many people are in force,
+    whether one of them is an admin, and how many invitations are still open (the coalition
+    admin's organizations page; counts only, no names)."""
+    in_force = Q(memberships__suspended__isnull=True, memberships__user__is_active=True)
+    admins = in_force & Q(memberships__role__in=roles_with(Capability.MANAGE_MEMBERS))
+    open_invitations = Q(
+        invitations__accepted_at__isnull=True,
+        invitations__revoked_at__isnull=True,
+        invitations__expires__gt=timezone.now(),
+    )
+    return (
+        Organization.objects.select_related("hsds_organization")
+        .annotate(
+            member_count=Count("memberships", filter=in_force, distinct=True),
+            admin_count=Count("memberships", filter=admins, distinct=True),
+            open_invitation_count=Count("invitations", filter=open_invitations, distinct=True),
+        )
+        .order_by("name")
+    )
 
 
 def organization_by_id(organization_id: Any) -> Organization:

@@ -11,6 +11,7 @@ host against `ALLOWED_HOSTS`); outside one, the origin of the most recent reques
 install answered, shared through the cache; before any request, `DEFAULT_SITE_URL`.
 """
 
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 
@@ -21,11 +22,13 @@ from django.http import HttpRequest, HttpResponse
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 CACHE_KEY = "lantern:site-origin"
-# An origin is remembered for a month after the last request that changed it.
+# An origin is remembered for a month, and written again every few minutes while requests
+# come (a cache that lost the key, a restarted Redis, learns it back soon).
 CACHE_SECONDS = 30 * 24 * 3600
+REFRESH_SECONDS = 300
 
 _current: ContextVar[str | None] = ContextVar("lantern_site_origin", default=None)
-_last_stored: dict[str, str] = {}
+_last_stored: dict[str, tuple[str, float]] = {}
 
 
 def site_url() -> str:
@@ -50,7 +53,8 @@ def _origin(request: HttpRequest) -> str | None:
 
 class SiteOriginMiddleware:
     """Makes the request's own origin the site URL while it runs, and remembers it for
-    messages sent outside a request (a cache write only when the origin changes)."""
+    messages sent outside a request (a cache write when the origin changes, and every
+    `REFRESH_SECONDS`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -64,9 +68,11 @@ class SiteOriginMiddleware:
         origin = None if settings.SITE_URL else _origin(request)
         if origin is None:
             return self.get_response(request)
-        if _last_stored.get(CACHE_KEY) != origin:
+        now = time.monotonic()
+        stored, when = _last_stored.get(CACHE_KEY, ("", 0.0))
+        if stored != origin or now - when > REFRESH_SECONDS:
             cache.set(CACHE_KEY, origin, CACHE_SECONDS)
-            _last_stored[CACHE_KEY] = origin
+            _last_stored[CACHE_KEY] = (origin, now)
         token = _current.set(origin)
         try:
             return self.get_response(request)

@@ -411,3 +411,9 @@ def service_facts(
         .values_list("code", "name")
     )
     return ServiceFacts(regions=regions, types=types, type_names=names)
+
+
+def listings_unclaimed() -> QuerySet[Organization]:
+    """Directory organizations no member organization has claimed yet: the listings a
+    coalition admin may link a new member organization to."""
+    return Organization.objects.filter(account__isnull=True).order_by("name", "id")

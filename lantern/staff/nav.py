@@ -71,6 +71,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("outbox", _("Referrals sent"), "referrals:outbox", referral_policy.may_refer),
     NavItem("inbox", _("Referrals received"), "referrals:inbox", _answers_referrals),
     NavItem("openings", _("Openings"), "directory:provider-capacities", _has_openings),
+    NavItem("organizations", _("Organizations"), "staff-organizations", _administers),
     NavItem("people", _("People"), "accounts:people", _manages_people),
     NavItem("metrics", _("Metrics"), "referrals:metrics", referral_policy.may_see_metrics),
     NavItem("admin", _("Administration"), "admin:index", _administers),

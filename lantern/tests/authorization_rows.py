@@ -114,6 +114,21 @@ PAGES: dict[str, list[Row]] = {
         Row("GET", lambda w: "/staff/", each(200)),
         Row("POST", lambda w: "/staff/", each(405), body=lambda w: {}),
     ],
+    "staff/organizations/": [
+        Row(
+            "GET",
+            lambda w: "/staff/organizations/",
+            split(302, 404, coalition_admin=200),
+            notes="coalition admins only",
+        ),
+        Row(
+            "POST",
+            lambda w: "/staff/organizations/",
+            split(302, 404, coalition_admin=302),
+            body=lambda w: {"name": "Riverside Outreach"},
+            notes="coalition admins add an organization (then back to the list)",
+        ),
+    ],
     "accounts/login/": [
         Row("GET", lambda w: "/accounts/login/", each(200)),
         Row(
