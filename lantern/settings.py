@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "lantern.core",
+    "lantern.geography",
     "lantern.audit",
     "lantern.accounts",
     "lantern.directory",
@@ -182,6 +183,14 @@ STATICFILES_DIRS = [
 ]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The base map's state and county outlines, built at set-up (`lantern geography build`) and
+# served like the npm assets, under static/geography/ (lantern/geography/build.py).
+LANTERN_GEOGRAPHY_DIR = Path(
+    env_str("LANTERN_GEOGRAPHY_DIR", str(VAR_DIR / "geography")) or VAR_DIR / "geography"
+)
+LANTERN_GEOGRAPHY_DIR.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS.append(("geography", LANTERN_GEOGRAPHY_DIR))
+WHITENOISE_MIMETYPES = {".geojson": "application/geo+json"}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
