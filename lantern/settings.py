@@ -352,8 +352,9 @@ LANTERN_QUICK_EXIT_URL = env_str("LANTERN_QUICK_EXIT_URL", "https://www.weather.
 LANTERN_HOTLINE_PHONE = env_str("LANTERN_HOTLINE_PHONE", "555-0100")
 LANTERN_HOTLINE_TEXT = env_str("LANTERN_HOTLINE_TEXT", "555-0101")
 # Map tiles for the advocate search, e.g. "https://tile.example.org/{z}/{x}/{y}.png". Empty:
-# no tiles (markers on a blank map), so nothing leaves the server by default. A tile origin
-# set here is added to the Content-Security-Policy img-src.
+# the map draws Lantern's own state and county outlines (LANTERN_GEOGRAPHY_DIR), so nothing
+# leaves the server by default. A tile origin set here is added to the
+# Content-Security-Policy img-src, and its tiles are drawn instead of the outlines.
 LANTERN_MAP_TILE_URL = env_str("LANTERN_MAP_TILE_URL", "") or ""
 LANTERN_MAP_TILE_ATTRIBUTION = env_str("LANTERN_MAP_TILE_ATTRIBUTION", "") or ""
 if LANTERN_MAP_TILE_URL:
