@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 
+from lantern.geography import outlines
 from lantern.geography.build import build
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +28,12 @@ def _map_config(html: str) -> dict:
 
 
 @pytest.fixture
-def outlines_dir(settings, tmp_path_factory):
-    directory = tmp_path_factory.getbasetemp() / "advocate-map-outlines"
-    if not (directory / "states.geojson").is_file():
-        build(directory)
-    settings.LANTERN_GEOGRAPHY_DIR = directory
+def outlines_dir(settings):
+    """The outlines that `make setup` builds, built here if this checkout never ran it."""
     settings.LANTERN_MAP_TILE_URL = ""
-    return directory
+    if outlines.static_paths() is None:
+        build(outlines.outlines_directory())
+    return outlines.outlines_directory()
 
 
 def test_the_map_draws_lanterns_own_outlines_by_default(world, outlines_dir):
