@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from lantern.geography import outlines
 from lantern.geography.build import build
-from lantern.testing import browser_log_in, build_world, make_listing
+from lantern.testing import axe_violations, browser_log_in, build_world, make_listing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,6 +72,13 @@ def test_the_map_draws_its_own_outlines_numbered_markers_and_the_centre(
     expect(page.locator("#map .centre-label")).to_have_text("Search centre: ZIP 60601")
     attribution = page.locator(".leaflet-control-attribution")
     expect(attribution).to_contain_text("Outlines: U.S. Census Bureau")
+
+    # The map is supplementary: a labelled region whose drawing assistive technology skips
+    # (the list carries the same numbers), its zoom controls still reachable.
+    expect(page.locator("#map")).to_have_attribute("role", "region")
+    expect(page.locator("#map .leaflet-map-pane")).to_have_attribute("aria-hidden", "true")
+    assert page.locator("#map .leaflet-map-pane [tabindex], #map .leaflet-map-pane a").count() == 0
+    assert axe_violations(page) == []
 
     # Every request (page, scripts, styles, outlines) went to Lantern's own origin.
     assert requests

@@ -123,6 +123,9 @@
     var markers = JSON.parse(box.dataset.markers);
     var centre = box.dataset.centre ? JSON.parse(box.dataset.centre) : null;
     map = L.map(box, { attributionControl: true });
+    // The list is the primary content and carries everything the map shows: assistive
+    // technology skips the drawing (nothing in it takes focus) and keeps the map's controls.
+    map.getPane("mapPane").setAttribute("aria-hidden", "true");
     var cfg = config();
     if (cfg.tile_url) {
       L.tileLayer(cfg.tile_url, { attribution: cfg.attribution || "" }).addTo(map);
