@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+GEO_STAMP := var/geography/.built
 
-.PHONY: setup secrets run test check suite lint types audit fmt bench clean
+.PHONY: setup secrets geography run test check suite lint types audit fmt bench clean
 
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -20,7 +21,15 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-setup: $(STAMP) $(NODE_STAMP) secrets
+# The base map's state and county outlines, simplified once from the census shapes that
+# plotly-geo ships (var/geography/, served as static files; rebuilt when the builder changes).
+$(GEO_STAMP): $(STAMP) lantern/geography/build.py
+	$(BIN)/lantern geography build
+	touch $(GEO_STAMP)
+
+geography: $(GEO_STAMP)
+
+setup: $(STAMP) $(NODE_STAMP) secrets geography
 
 # This install's SECRET_KEY and encryption key, made up here once (var/secrets.env, 0600).
 secrets: $(STAMP)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "lantern.core",
+    "lantern.geography",
     "lantern.audit",
     "lantern.accounts",
     "lantern.directory",
@@ -185,6 +186,14 @@ STATICFILES_DIRS = [
 ]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The base map's state and county outlines, built at set-up (`lantern geography build`) and
+# served like the npm assets, under static/geography/ (lantern/geography/build.py).
+LANTERN_GEOGRAPHY_DIR = Path(
+    env_str("LANTERN_GEOGRAPHY_DIR", str(VAR_DIR / "geography")) or VAR_DIR / "geography"
+)
+LANTERN_GEOGRAPHY_DIR.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS.append(("geography", LANTERN_GEOGRAPHY_DIR))
+WHITENOISE_MIMETYPES = {".geojson": "application/geo+json"}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -346,8 +355,9 @@ LANTERN_QUICK_EXIT_URL = env_str("LANTERN_QUICK_EXIT_URL", "https://www.weather.
 LANTERN_HOTLINE_PHONE = env_str("LANTERN_HOTLINE_PHONE", "555-0100")
 LANTERN_HOTLINE_TEXT = env_str("LANTERN_HOTLINE_TEXT", "555-0101")
 # Map tiles for the advocate search, e.g. "https://tile.example.org/{z}/{x}/{y}.png". Empty:
-# no tiles (markers on a blank map), so nothing leaves the server by default. A tile origin
-# set here is added to the Content-Security-Policy img-src.
+# the map draws Lantern's own state and county outlines (LANTERN_GEOGRAPHY_DIR), so nothing
+# leaves the server by default. A tile origin set here is added to the
+# Content-Security-Policy img-src, and its tiles are drawn instead of the outlines.
 LANTERN_MAP_TILE_URL = env_str("LANTERN_MAP_TILE_URL", "") or ""
 LANTERN_MAP_TILE_ATTRIBUTION = env_str("LANTERN_MAP_TILE_ATTRIBUTION", "") or ""
 if LANTERN_MAP_TILE_URL:

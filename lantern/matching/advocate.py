@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_safe
 from lantern.accounts.roles import Capability
 from lantern.accounts.selectors import has_capability
 from lantern.core import postcodes
+from lantern.geography.outlines import static_paths
 from lantern.matching import engine, labels, policy
 from lantern.matching.cards import result_card
 from lantern.matching.services import MAX_LIMIT, MatchItem, find_help
@@ -211,6 +213,41 @@ def _row(item: MatchItem, now: datetime) -> dict[str, Any]:
     return card
 
 
+def _map_config() -> dict[str, Any]:
+    """What the map draws under the markers: the tile server when one is set, otherwise the
+    state and county outlines that Lantern serves itself (nothing leaves the server)."""
+    paths = None if settings.LANTERN_MAP_TILE_URL else static_paths()
+    outlines = None
+    if paths is not None:
+        outlines = {
+            "states": static(paths["states"]),
+            "counties": {fips: static(path) for fips, path in paths["counties"].items()},
+            "attribution": str(_("Outlines: U.S. Census Bureau")),
+        }
+    return {
+        "tile_url": settings.LANTERN_MAP_TILE_URL,
+        "attribution": settings.LANTERN_MAP_TILE_ATTRIBUTION,
+        "outlines": outlines,
+    }
+
+
+def _search_centre(form: AdvocateSearchForm, request: HttpRequest) -> dict[str, Any] | None:
+    """The point the search measured from, labelled with the ZIP code or the coordinates
+    entered (the advocate's own input, shown back to them as text)."""
+    latitude, longitude = form.cleaned_data.get("latitude"), form.cleaned_data.get("longitude")
+    if latitude is None or longitude is None:
+        return None
+    postcode = (form.cleaned_data.get("postcode") or "").strip()
+    if postcode and not request.GET.get("latitude"):
+        label = _("Search centre: ZIP %(zip)s") % {"zip": postcode}
+    else:
+        label = _("Search centre: %(latitude)s, %(longitude)s") % {
+            "latitude": f"{latitude:.4f}",
+            "longitude": f"{longitude:.4f}",
+        }
+    return {"point": [latitude, longitude], "label": str(label)}
+
+
 @never_cache
 @login_required
 @require_safe
@@ -221,10 +258,7 @@ def advocate_search(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "searched": False,
-        "map_config": {
-            "tile_url": settings.LANTERN_MAP_TILE_URL,
-            "attribution": settings.LANTERN_MAP_TILE_ATTRIBUTION,
-        },
+        "map_config": _map_config(),
     }
     if form.is_valid():
         # The order applies to every fitting service before the page is cut.
@@ -250,11 +284,18 @@ def advocate_search(request: HttpRequest) -> HttpResponse:
             sort=form.cleaned_data.get("sort") or "best",
             markers_json=json.dumps(
                 [
-                    {"id": r["id"], "name": r["name"], "point": r["point"], "status": r["status"]}
-                    for r in rows
+                    {
+                        "id": r["id"],
+                        "number": number,
+                        "name": r["name"],
+                        "point": r["point"],
+                        "status": r["status"],
+                    }
+                    for number, r in enumerate(rows, start=1)
                     if r["point"] is not None
                 ]
             ),
+            centre_json=json.dumps(_search_centre(form, request)),
         )
     template = (
         "matching/_advocate_results.html"
