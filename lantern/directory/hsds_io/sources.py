@@ -29,13 +29,19 @@ _PAGE_KEYS = {
     "empty",
     "contents",
 }
-# Zip uploads: what a zip may hold at most once uncompressed, and how many members.
+# Uploads from the staff page: the file as sent, and a zip's members once uncompressed
+# (and how many). The command line reads files and directories without these limits.
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 ZIP_MAX_BYTES = 50 * 1024 * 1024
 ZIP_MAX_MEMBERS = 200
 
 
 class SourceError(ValueError):
-    """The input as a whole cannot be read (not JSON, not a zip, too large ...)."""
+    """The input as a whole cannot be read (not a zip, unsafe, too large ...)."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
 
 
 @dataclass
@@ -201,7 +207,8 @@ def read_zip(label: str, handle: IO[bytes] | Path) -> Reading:
         members = [info for info in archive.infolist() if not info.is_dir()]
         if len(members) > ZIP_MAX_MEMBERS:
             raise SourceError(
-                f"{label}: the zip holds {len(members)} files; at most {ZIP_MAX_MEMBERS} are read"
+                f"{label}: the zip holds {len(members)} files; at most {ZIP_MAX_MEMBERS} are read",
+                too_large=True,
             )
         names = []
         for info in members:
@@ -231,8 +238,9 @@ def _common_folder(names: list[PurePosixPath]) -> int:
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, label: str) -> bytes:
     too_big = SourceError(
-        f"{label}: the zip unpacks to more than {ZIP_MAX_BYTES // (1024 * 1024)} MB; "
-        "split it or import from the command line"
+        f"{label}: the zip unpacks to more than {ZIP_MAX_BYTES / (1024 * 1024):.1f} MB; "
+        "split it or import from the command line",
+        too_large=True,
     )
     if info.file_size > budget:
         raise too_big
@@ -268,4 +276,25 @@ def read_path(path: Path) -> Reading:
         reading.problem(path.name, f"cannot read: {err}")
         return reading
     read_json_document(path.name, data, reading)
+    return reading
+
+
+def read_upload(name: str, handle: IO[bytes], size: int) -> Reading:
+    """An uploaded file: a JSON document, or a zip of a JSON directory or tabular package.
+
+    Raises `SourceError` for a file over `UPLOAD_MAX_BYTES` or a zip over its limits.
+    """
+    if size > UPLOAD_MAX_BYTES:
+        raise SourceError(
+            f"{name}: {size / (1024 * 1024):.1f} MB is more than the "
+            f"{UPLOAD_MAX_BYTES / (1024 * 1024):.1f} MB a page upload may be; split it or "
+            "import from the command line",
+            too_large=True,
+        )
+    if zipfile.is_zipfile(handle):
+        handle.seek(0)
+        return read_zip(name, handle)
+    handle.seek(0)
+    reading = Reading()
+    read_json_document(name, handle.read(UPLOAD_MAX_BYTES + 1), reading)
     return reading
