@@ -138,3 +138,20 @@ def test_round_trip_export_import_export_gives_the_same_documents(demo, tmp_path
     export(second, "--include-confidential")
     assert _documents(second) == _documents(first)
     assert Organization.objects.count() == counts["Organization"]
+
+
+def test_a_package_whose_descriptor_is_unusable_is_read_by_the_hsds_file_names(tmp_path):
+    """Upstream, examples/csv/datapackage.json is a symbolic link; copied without links it is
+    the text of its target. The tables are still found, and typed from the HSDS schemas."""
+    package = tmp_path / "csv"
+    shutil.copytree(EXAMPLES / "csv", package)
+    (package / "datapackage.json").write_text("../../datapackage.json")
+
+    reading = read_path(package)
+
+    assert any("datapackage.json is not a data package descriptor" in n for n in reading.notes)
+    services = next(s for s in reading.sources if s.kind == "service")
+    ((line, service),) = services.records
+    assert line == 2 and service["minimum_age"] == 12
+    schedule = service["service_at_locations"][0]["schedules"][0]
+    assert schedule["count"] == 3 and schedule["timezone"] == 3  # numbers, as HSDS says
