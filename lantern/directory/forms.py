@@ -21,3 +21,22 @@ class CapacityActionForm(forms.Form):
         if data.get("action") == "set" and data.get("available") is None:
             self.add_error("available", _("Enter how many places are open."))
         return data
+
+
+class HsdsImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("HSDS file"),
+        help_text=_(
+            "A JSON document (a service, organization or service at location, one or a list), "
+            "or a zip of a JSON directory or of a tabular package (datapackage.json and CSV files)."
+        ),
+    )
+    mode = forms.ChoiceField(
+        label=_("If some records are invalid"),
+        choices=[
+            ("strict", _("Import nothing, and list every problem")),
+            ("lenient", _("Import the valid records, skip the rest and list what was skipped")),
+        ],
+        initial="strict",
+        widget=forms.RadioSelect,
+    )

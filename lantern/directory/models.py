@@ -4,9 +4,16 @@ Table and field names follow HSDS. Lantern's own facts (service types, eligibili
 confidentiality) are typed columns here so that matching can query them, and are exposed in
 the API as HSDS `attributes` under the Lantern profile (see `profile.py`), never as renamed
 core fields.
+
+Widths: HSDS 3.1 sets no maxLength on any string, so every column that holds an HSDS string
+is unbounded (`max_length=None`: PostgreSQL `varchar` without a limit, SQLite `varchar`).
+Only values HSDS itself limits keep a width: an enum (at least its longest value), and e-mail
+addresses (254, the most RFC 5321 allows, which HSDS's `format: email` refers to).
+`test_hsds_widths.py` walks the shipped schemas against these fields.
 """
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -25,16 +32,34 @@ class LocationType(models.TextChoices):
     VIRTUAL = "virtual"
 
 
+class HsdsURLField(models.URLField):
+    """A URL without a column limit (`URLField` is 200 characters, HSDS sets none).
+
+    The URL validator still refuses what is not a URL, and anything over 2,048 characters.
+    `max_length=None` cannot be given to `URLField` itself: its deconstruction drops it, and
+    a migration would bring back the 200.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["max_length"] = None
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("max_length", None)
+        return name, path, args, kwargs
+
+
 def _uuid() -> uuid.UUID:
     return uuid.uuid4()
 
 
 class Taxonomy(models.Model):
     id = models.UUIDField(primary_key=True, default=_uuid)
-    name = models.CharField(max_length=255)
+    name = models.CharField(max_length=None)
     description = models.TextField()
-    uri = models.URLField(blank=True)
-    version = models.CharField(max_length=50, blank=True)
+    uri = HsdsURLField(blank=True)
+    version = models.CharField(max_length=None, blank=True)
 
     class Meta:
         db_table = "taxonomy"
@@ -47,16 +72,16 @@ class Taxonomy(models.Model):
 
 class TaxonomyTerm(models.Model):
     id = models.UUIDField(primary_key=True, default=_uuid)
-    code = models.CharField(max_length=100, blank=True, db_index=True)
-    name = models.CharField(max_length=255)
+    code = models.CharField(max_length=None, blank=True, db_index=True)
+    name = models.CharField(max_length=None)
     description = models.TextField()
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     taxonomy_detail = models.ForeignKey(
         Taxonomy, null=True, blank=True, on_delete=models.CASCADE, related_name="terms"
     )
-    taxonomy = models.CharField(max_length=255, blank=True, help_text="Free-text taxonomy name")
-    language = models.CharField(max_length=10, blank=True)
-    term_uri = models.URLField(blank=True)
+    taxonomy = models.CharField(max_length=None, blank=True, help_text="Free-text taxonomy name")
+    language = models.CharField(max_length=None, blank=True)
+    term_uri = HsdsURLField(blank=True)
 
     class Meta:
         db_table = "taxonomy_term"
@@ -68,16 +93,16 @@ class TaxonomyTerm(models.Model):
 
 class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=_uuid)
-    name = models.CharField(max_length=255)
-    alternate_name = models.CharField(max_length=255, blank=True)
+    name = models.CharField(max_length=None)
+    alternate_name = models.CharField(max_length=None, blank=True)
     description = models.TextField()
     email = models.EmailField(blank=True)
-    website = models.URLField(blank=True)
-    tax_status = models.CharField(max_length=100, blank=True)
-    tax_id = models.CharField(max_length=100, blank=True)
+    website = HsdsURLField(blank=True)
+    tax_status = models.CharField(max_length=None, blank=True)
+    tax_id = models.CharField(max_length=None, blank=True)
     year_incorporated = models.PositiveIntegerField(null=True, blank=True)
-    legal_status = models.CharField(max_length=100, blank=True)
-    uri = models.URLField(blank=True)
+    legal_status = models.CharField(max_length=None, blank=True)
+    uri = HsdsURLField(blank=True)
     parent_organization = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -96,10 +121,10 @@ class Service(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="services"
     )
-    name = models.CharField(max_length=255)
-    alternate_name = models.CharField(max_length=255, blank=True)
+    name = models.CharField(max_length=None)
+    alternate_name = models.CharField(max_length=None, blank=True)
     description = models.TextField(blank=True)
-    url = models.URLField(blank=True)
+    url = HsdsURLField(blank=True)
     email = models.EmailField(blank=True)
     status = models.CharField(
         max_length=32, choices=ServiceStatus.choices, default=ServiceStatus.ACTIVE
@@ -107,7 +132,7 @@ class Service(models.Model):
     interpretation_services = models.TextField(blank=True)
     application_process = models.TextField(blank=True)
     fees_description = models.TextField(blank=True)
-    wait_time = models.CharField(max_length=255, blank=True)
+    wait_time = models.CharField(max_length=None, blank=True)
     eligibility_description = models.TextField(blank=True)
     minimum_age = models.PositiveSmallIntegerField(null=True, blank=True)
     maximum_age = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -149,9 +174,9 @@ class Location(models.Model):
     location_type = models.CharField(
         max_length=16, choices=LocationType.choices, default=LocationType.PHYSICAL
     )
-    url = models.URLField(blank=True)
-    name = models.CharField(max_length=255, blank=True)
-    alternate_name = models.CharField(max_length=255, blank=True)
+    url = HsdsURLField(blank=True)
+    name = models.CharField(max_length=None, blank=True)
+    alternate_name = models.CharField(max_length=None, blank=True)
     description = models.TextField(blank=True)
     transportation = models.TextField(blank=True)
     latitude = models.FloatField(null=True, blank=True)
@@ -179,14 +204,14 @@ class Location(models.Model):
 class Address(models.Model):
     id = models.UUIDField(primary_key=True, default=_uuid)
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="addresses")
-    attention = models.CharField(max_length=255, blank=True)
-    address_1 = models.CharField(max_length=255)
-    address_2 = models.CharField(max_length=255, blank=True)
-    city = models.CharField(max_length=255)
-    region = models.CharField(max_length=255, blank=True)
-    state_province = models.CharField(max_length=100)
-    postal_code = models.CharField(max_length=20, db_index=True)
-    country = models.CharField(max_length=2, default="US")
+    attention = models.CharField(max_length=None, blank=True)
+    address_1 = models.CharField(max_length=None)
+    address_2 = models.CharField(max_length=None, blank=True)
+    city = models.CharField(max_length=None)
+    region = models.CharField(max_length=None, blank=True)
+    state_province = models.CharField(max_length=None)
+    postal_code = models.CharField(max_length=None, db_index=True)
+    country = models.CharField(max_length=None, default="US")
     address_type = models.CharField(max_length=20, default="physical")
 
     class Meta:
@@ -222,10 +247,10 @@ class ServiceAtLocation(models.Model):
 
 class Unit(models.Model):
     id = models.UUIDField(primary_key=True, default=_uuid)
-    name = models.CharField(max_length=100)
-    scheme = models.CharField(max_length=100, blank=True)
-    identifier = models.CharField(max_length=100, blank=True)
-    uri = models.URLField(blank=True)
+    name = models.CharField(max_length=None)
+    scheme = models.CharField(max_length=None, blank=True)
+    identifier = models.CharField(max_length=None, blank=True)
+    uri = HsdsURLField(blank=True)
 
     class Meta:
         db_table = "unit"
@@ -271,8 +296,8 @@ class Language(models.Model):
     phone = models.ForeignKey(
         "Phone", null=True, blank=True, on_delete=models.CASCADE, related_name="languages"
     )
-    name = models.CharField(max_length=100, blank=True)
-    code = models.CharField(max_length=10, blank=True, help_text="ISO 639-1")
+    name = models.CharField(max_length=None, blank=True)
+    code = models.CharField(max_length=None, blank=True, help_text="ISO 639-1")
     note = models.TextField(blank=True)
 
     class Meta:
@@ -297,9 +322,9 @@ class Phone(models.Model):
     service_at_location = models.ForeignKey(
         ServiceAtLocation, null=True, blank=True, on_delete=models.CASCADE, related_name="phones"
     )
-    number = models.CharField(max_length=50)
+    number = models.CharField(max_length=None)
     extension = models.PositiveIntegerField(null=True, blank=True)
-    type = models.CharField(max_length=20, blank=True)
+    type = models.CharField(max_length=None, blank=True)
     description = models.TextField(blank=True)
 
     class Meta:
@@ -332,12 +357,12 @@ class Schedule(models.Model):
     wkst = models.CharField(max_length=2, blank=True)
     freq = models.CharField(max_length=10, blank=True)
     interval = models.PositiveIntegerField(null=True, blank=True)
-    byday = models.CharField(max_length=50, blank=True)
-    bymonthday = models.CharField(max_length=50, blank=True)
+    byday = models.CharField(max_length=None, blank=True)
+    bymonthday = models.CharField(max_length=None, blank=True)
     description = models.TextField(blank=True)
     opens_at = models.TimeField(null=True, blank=True)
     closes_at = models.TimeField(null=True, blank=True)
-    attending_type = models.CharField(max_length=50, blank=True)
+    attending_type = models.CharField(max_length=None, blank=True)
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -353,11 +378,11 @@ class Attribute(models.Model):
 
     id = models.UUIDField(primary_key=True, default=_uuid)
     link_id = models.UUIDField(db_index=True)
-    link_type = models.CharField(max_length=50, blank=True)
-    link_entity = models.CharField(max_length=50)
+    link_type = models.CharField(max_length=None, blank=True)
+    link_entity = models.CharField(max_length=None)
     taxonomy_term = models.ForeignKey(TaxonomyTerm, on_delete=models.CASCADE)
     value = models.TextField(blank=True)
-    label = models.CharField(max_length=255, blank=True)
+    label = models.CharField(max_length=None, blank=True)
 
     class Meta:
         db_table = "attribute"
@@ -372,13 +397,13 @@ class Metadata(models.Model):
 
     id = models.UUIDField(primary_key=True, default=_uuid)
     resource_id = models.UUIDField(db_index=True)
-    resource_type = models.CharField(max_length=50)
+    resource_type = models.CharField(max_length=None)
     last_action_date = models.DateTimeField(default=timezone.now)
-    last_action_type = models.CharField(max_length=20)
-    field_name = models.CharField(max_length=100)
+    last_action_type = models.CharField(max_length=None)
+    field_name = models.CharField(max_length=None)
     previous_value = models.TextField()
     replacement_value = models.TextField()
-    updated_by = models.CharField(max_length=255)
+    updated_by = models.CharField(max_length=None)
 
     class Meta:
         db_table = "metadata"

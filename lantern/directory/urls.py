@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lantern.directory import views
+from lantern.directory import hsds_views, views
 
 app_name = "directory"
 
@@ -12,4 +12,6 @@ urlpatterns = [
         name="provider-capacity-action",
     ),
     path("c/<str:token>/", views.one_tap, name="one-tap"),
+    path("directory/hsds/", hsds_views.hsds_exchange, name="hsds"),
+    path("directory/hsds/export/", hsds_views.hsds_export_download, name="hsds-export"),
 ]

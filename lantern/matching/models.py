@@ -17,7 +17,7 @@ class MatchEntry(models.Model):
         Service, primary_key=True, on_delete=models.CASCADE, related_name="match_entry"
     )
     active = models.BooleanField()
-    name = models.CharField(max_length=255)
+    name = models.TextField()  # a copy of Service.name, which HSDS does not limit
     # name.casefold(): the engine's tie-break, so SQL can order exactly as the engine does
     # (compared with COLLATE "C", i.e. by code point, as Python compares strings).
     name_key = models.TextField(default="")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lantern.accounts.roles import Capability
 from lantern.accounts.selectors import has_capability, managed_organizations
+from lantern.directory.policy import may_exchange_hsds
 from lantern.directory.selectors import capacities_of_user
 from lantern.findhelp import policy as help_policy
 from lantern.referrals import policy as referral_policy
@@ -75,6 +76,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("people", _("People"), "accounts:people", _manages_people),
     NavItem("metrics", _("Metrics"), "referrals:metrics", referral_policy.may_see_metrics),
     NavItem("admin", _("Administration"), "admin:index", _administers),
+    NavItem("hsds", _("Directory import and export"), "directory:hsds", may_exchange_hsds),
     NavItem("tokens", _("API tokens"), "accounts:tokens", _signed_in),
     NavItem("api-docs", _("API reference"), "api-docs", _signed_in),
 )

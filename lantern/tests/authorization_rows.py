@@ -471,3 +471,34 @@ PAGES.update(
         ],
     }
 )
+
+
+PAGES.update(
+    {
+        "directory/hsds/": [
+            Row(
+                "GET",
+                lambda w: "/directory/hsds/",
+                split(302, 404, coalition_admin=200),
+                notes="HSDS import and export: coalition admins only",
+            ),
+            Row(
+                "POST",
+                lambda w: "/directory/hsds/",
+                split(302, 404, coalition_admin=302),
+                body=lambda w: {"mode": "strict"},
+                notes="an import needs a fresh password and code: coalition admin -> reauth",
+            ),
+        ],
+        "directory/hsds/export/": [
+            Row("GET", lambda w: "/directory/hsds/export/", split(302, 405)),
+            Row(
+                "POST",
+                lambda w: "/directory/hsds/export/",
+                split(302, 404, coalition_admin=200),
+                body=lambda w: {},
+                notes="the public export as a zip (no confidential location in full)",
+            ),
+        ],
+    }
+)

@@ -8,6 +8,8 @@ how much memory an export needs.
 import csv
 import json
 import os
+import tempfile
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -206,7 +208,11 @@ def datapackage(*, include_confidential: bool) -> dict[str, Any]:
 
 
 def hsds_export(
-    *, directory: Path, include_confidential: bool = False, chunk_size: int = 500
+    *,
+    directory: Path,
+    include_confidential: bool = False,
+    chunk_size: int = 500,
+    actor: Any = None,
 ) -> ExportReport:
     """Write the directory under `directory`: `json/*.json` and the tabular package.
 
@@ -241,13 +247,25 @@ def hsds_export(
         items=dict(writer.items),
     )
     audit_record(
-        actor=None,
-        actor_label="system:export",
+        actor=actor,
+        actor_label=None if actor is not None else "system:export",
         action="hsds.export",
         object_type="directory",
         object_id="hsds",
         detail={"include_confidential": include_confidential, "items": report.items},
     )
+    return report
+
+
+def hsds_export_archive(*, handle: IO[bytes], actor: Any) -> ExportReport:
+    """The public export (confidential locations as outsiders see them) as one zip, for the
+    staff page: the same files `hsds_export` writes, audited under `actor`."""
+    with tempfile.TemporaryDirectory(prefix="lantern-hsds-") as folder:
+        report = hsds_export(directory=Path(folder), include_confidential=False, actor=actor)
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file():
+                    archive.write(path, f"hsds/{path.relative_to(folder).as_posix()}")
     return report
 
 

@@ -1,11 +1,8 @@
 """HSDS import, first half: reading the input, validating it against the HSDS schema,
 indexing what it nests, and building model instances (with every issue recorded)."""
 
-import json
-import uuid
 from collections import Counter
 from contextlib import suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from lantern.directory.hsds_io.report import ImportIssue, ImportReport, _At, _Invalid, _Item, _uuid
 from lantern.directory.hsds_io.schemas import _validators, hsds_schema_dir
+from lantern.directory.hsds_io.sources import KINDS, Reading, Source, read_path
 from lantern.directory.hsds_io.tabular import (
-    JSON_FILES,
     REFERENCES,
     TABLES_BY_NAME,
 )
@@ -44,67 +42,6 @@ if TYPE_CHECKING:
     from lantern.directory.hsds_io.writing import _Batch
 
 # --- import --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportIssue:
-    """Why one record cannot be imported: where it is, which field, what is wrong."""
-
-    source: str
-    index: int | None
-    record_id: str | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.source
-        if self.index is not None:
-            where += f"[{self.index}]"
-        if self.record_id:
-            where += f" (id {self.record_id})"
-        return f"{where}: {self.field or '(record)'}: {self.message}"
-
-
-@dataclass
-class ImportReport:
-    counts: dict[str, int] = field(default_factory=dict)  # rows written per HSDS table
-    created: dict[str, int] = field(default_factory=dict)  # of which new
-    issues: list[ImportIssue] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.issues
-
-
-@dataclass(frozen=True)
-class _At:
-    """A place in the input: a top-level record and the path to a nested object in it."""
-
-    source: str
-    index: int | None
-    record_id: str | None
-    path: str = ""
-
-    def child(self, key: str) -> "_At":
-        return _At(self.source, self.index, self.record_id, f"{self.path}/{key}".lstrip("/"))
-
-    def field(self, name: str) -> str:
-        return f"{self.path}/{name}".lstrip("/") if name else self.path
-
-
-@dataclass
-class _Item:
-    record: dict[str, Any]
-    at: _At
-
-
-class _Invalid(Exception):
-    """A nested object could not be built; its issues are already recorded."""
-
-
-def _uuid(value: Any) -> str:
-    return str(uuid.UUID(str(value)))
 
 
 _TABLE_OF = {
@@ -157,10 +94,10 @@ _NESTED_KEYS = {
         "service_at_locations",
         "attributes",
     },
-    "organization": {"parent_organization_id", "phones", "locations", "attributes"},
+    "organization": {"parent_organization_id", "phones", "locations", "attributes", "services"},
     "location": {"organization_id", "addresses", "languages", "phones", "schedules", "attributes"},
     "service_at_location": {"service_id", "location_id", "location", "phones", "schedules"}
-    | {"attributes"},
+    | {"attributes", "service"},
     "service_capacity": {"service_id", "unit_id", "unit", "freshness", "status"},
     "taxonomy_term": {"parent_id", "taxonomy_id", "taxonomy_detail"},
     "attribute": {"id", "link_id", "link_type", "link_entity", "taxonomy_term_id", "taxonomy_term"}
@@ -184,8 +121,20 @@ class _Reader:
     """Reading, schema validation and indexing of an import's records, and building
     (validated) model instances from them. `importing._Importer` writes them."""
 
-    def __init__(self) -> None:
-        self.report = ImportReport()
+    def __init__(
+        self,
+        *,
+        lenient: bool = False,
+        excluded: dict[str, set[str]] | None = None,
+        dry_run: bool = False,
+    ) -> None:
+        self.report = ImportReport(lenient=lenient)
+        self.lenient = lenient
+        self.dry_run = dry_run
+        # Lenient: objects an earlier pass could not import, so references to them dangle.
+        self.excluded = excluded or {}
+        self.dropped: dict[str, set[str]] = {}
+        self.added: dict[str, set[str]] = {}
         self.counts: Counter[str] = Counter()
         self.created: Counter[str] = Counter()
         self.ignored: Counter[str] = Counter()
@@ -195,6 +144,7 @@ class _Reader:
         self.units: dict[str, _Item] = {}
         self.locations: dict[str, _Item] = {}
         self.services: list[_Item] = []
+        self.sals: list[_Item] = []  # service-at-location documents, not nested in a service
         # Ids of every object in the import, so references resolve in any order.
         self.ids: dict[str, set[str]] = {
             kind: set()
@@ -206,6 +156,7 @@ class _Reader:
                 "location",
                 "service_at_location",
                 "phone",
+                "unit",
             )
         }
         self.ids["taxonomy"] |= _PROFILE_TAXONOMY_IDS
@@ -217,15 +168,30 @@ class _Reader:
 
     def issue(self, at: _At, name: str, message: str) -> None:
         self.report.issues.append(
-            ImportIssue(at.source, at.index, at.record_id, at.field(name), message)
+            ImportIssue(at.source, at.index, at.record_id, at.field(name), message, at.object_id)
+        )
+
+    def warn(self, at: _At, name: str, message: str) -> None:
+        self.report.warnings.append(
+            ImportIssue(at.source, at.index, at.record_id, at.field(name), message, at.object_id)
         )
 
     @property
     def writing(self) -> bool:
-        return not self.report.issues
+        return not self.dry_run and (self.lenient or not self.report.issues)
+
+    def drop(self, kind: str, object_id: Any) -> None:
+        """`object_id` is not imported (invalid, or inside something that is not)."""
+        with suppress(ValueError, TypeError):
+            self.dropped.setdefault(kind, set()).add(_uuid(object_id))
+
+    def failed(self) -> dict[str, set[str]]:
+        """Objects dropped everywhere they appear (a phone nested twice may survive once)."""
+        out = {kind: ids - self.added.get(kind, set()) for kind, ids in self.dropped.items()}
+        return {kind: ids for kind, ids in out.items() if ids}
 
     def known(self, kind: str, value: str) -> bool:
-        if value in self.ids[kind]:
+        if value in self.ids[kind] and value not in self.excluded.get(kind, ()):
             return True
         key = (kind, value)
         if key not in self._in_db:
@@ -237,6 +203,7 @@ class _Reader:
                 "location": Location,
                 "service_at_location": ServiceAtLocation,
                 "phone": Phone,
+                "unit": Unit,
             }[kind]
             self._in_db[key] = model._default_manager.filter(pk=value).exists()
         return self._in_db[key]
@@ -251,44 +218,22 @@ class _Reader:
 
     # -- reading --------------------------------------------------------------------------
 
-    def read(self, path: Path) -> dict[str, list[Any]]:
-        """The records of each input file, by file name."""
-        if path.is_dir():
-            base = path / "json" if (path / "json" / "services.json").exists() else path
-            if not (base / "services.json").exists():
-                self.issue(
-                    _At(str(path), None, None),
-                    "",
-                    "no json/services.json (or services.json) in this directory",
-                )
-                return {}
-            files = {name: base / name for name in JSON_FILES if (base / name).exists()}
-        elif path.exists():
-            files = {"services.json": path}
-        else:
-            self.issue(_At(str(path), None, None), "", "no such file or directory")
-            return {}
-        out: dict[str, list[Any]] = {}
-        for name, file in files.items():
-            try:
-                data = json.loads(file.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, ValueError) as err:
-                self.issue(_At(file.name, None, None), "", f"not readable as JSON: {err}")
-                continue
-            if isinstance(data, dict):
-                data = [data]
-            if not isinstance(data, list):
-                self.issue(
-                    _At(file.name, None, None), "", "expected an array of objects or one object"
-                )
-                continue
-            out[name] = data
-        return out
+    def read(self, path: Path) -> list[Source]:
+        """The records of the input, by kind (see `sources`); unreadable input is an issue."""
+        return self.take(read_path(path))
 
-    def validate_schema(self, kind: str, source: str, records: list[Any]) -> list[_Item]:
+    def take(self, reading: Reading) -> list[Source]:
+        for source, index, record_id, name, message in reading.problems:
+            self.issue(_At(source, index, record_id), name, message)
+        self.report.notes.extend(reading.notes)
+        return reading.sources
+
+    def validate_schema(
+        self, kind: str, source: str, records: list[tuple[int, Any]]
+    ) -> list[_Item]:
         validator = _validators(hsds_schema_dir())[kind]
         valid: list[_Item] = []
-        for index, record in enumerate(records):
+        for index, record in records:
             record_id = record.get("id") if isinstance(record, dict) else None
             at = _At(source, index, record_id if isinstance(record_id, str) else None)
             if not isinstance(record, dict):
@@ -307,38 +252,61 @@ class _Reader:
                 self.issue(at, path, message)
             if not errors:
                 valid.append(_Item(record, at))
+            else:
+                self.drop(kind, record_id)
         return valid
 
-    def collect(self, sources: dict[str, list[Any]]) -> None:
+    def collect(self, sources: list[Source]) -> None:
         """Validate every record against the HSDS schema, and index what it nests by id."""
-        schema_of = {
-            "taxonomies.json": "taxonomy",
-            "taxonomy_terms.json": "taxonomy_term",
-            "organizations.json": "organization",
-            "services.json": "service",
-        }
-        valid = {
-            name: self.validate_schema(schema_of[name], name, records)
-            for name, records in sources.items()
-        }
-        for item in valid.get("taxonomies.json", []):
+        valid: dict[str, list[_Item]] = {kind: [] for kind in KINDS}
+        for source in sources:
+            valid[source.kind] += self.validate_schema(source.kind, source.name, source.records)
+        for item in valid["taxonomy"]:
             self._index(self.taxonomies, "taxonomy", item)
-        for item in valid.get("taxonomy_terms.json", []):
+        for item in valid["taxonomy_term"]:
             self._index(self.terms, "taxonomy_term", item)
-        for item in valid.get("organizations.json", []):
+        for item in valid["organization"]:
             self._index(self.orgs, "organization", item)
             self._collect_org(item)
+        for item in valid["location"]:
+            self._collect_location(item.record, item.at)
         seen_services: dict[str, _At] = {}
-        for item in valid.get("services.json", []):
+        for item in valid["service"]:
             service_id = _uuid(item.record["id"])
             if service_id in seen_services:
                 first = seen_services[service_id]
                 self.issue(item.at, "id", f"duplicate: also {first.source}[{first.index}]")
                 continue
             seen_services[service_id] = item.at
-            self.ids["service"].add(service_id)
-            self.services.append(item)
-            self._collect_service(item)
+            self._add_service(item)
+        # Services nested in an organization or a service-at-location document, unless the
+        # import also has them on their own.
+        for item in valid["organization"]:
+            for i, service in enumerate(item.record.get("services", [])):
+                record = {"organization_id": item.record["id"], **service}
+                at = item.at.child(f"services/{i}", service.get("id"))
+                if _uuid(service["id"]) not in self.ids["service"]:
+                    self._add_service(_Item(record, at))
+        for item in valid["service_at_location"]:
+            self._collect_sal(item)
+
+    def _add_service(self, item: _Item) -> None:
+        self.ids["service"].add(_uuid(item.record["id"]))
+        self.services.append(item)
+        self._collect_service(item)
+
+    def _collect_sal(self, item: _Item) -> None:
+        record = item.record
+        service = record.get("service")
+        if isinstance(service, dict) and _uuid(service["id"]) not in self.ids["service"]:
+            self._add_service(_Item(service, item.at.child("service", service.get("id"))))
+        self.ids["service_at_location"].add(_uuid(record["id"]))
+        for phone in record.get("phones", []):
+            self.ids["phone"].add(_uuid(phone["id"]))
+        if isinstance(record.get("location"), dict):
+            self._collect_location(record["location"], item.at.child("location"))
+        self._collect_attributes(record, item.at)
+        self.sals.append(item)
 
     def _index(self, into: dict[str, _Item], kind: str, item: _Item) -> None:
         key = _uuid(item.record["id"])
@@ -385,6 +353,7 @@ class _Reader:
             self.units.setdefault(
                 _uuid(cap["unit"]["id"]), _Item(cap["unit"], at.child(f"capacities/{i}/unit"))
             )
+            self.ids["unit"].add(_uuid(cap["unit"]["id"]))
         for phone in record.get("phones", []):
             self.ids["phone"].add(_uuid(phone["id"]))
         for i, sal in enumerate(record.get("service_at_locations", [])):
@@ -433,11 +402,21 @@ class _Reader:
     def values(self, model: type[models.Model], record: dict[str, Any]) -> dict[str, Any]:
         return {key: record[key] for key in _FIELDS[model] if key in record}
 
-    def reference(self, at: _At, name: str, kind: str, value: Any) -> str | None:
+    def reference(
+        self, at: _At, name: str, kind: str, value: Any, *, optional: bool = False
+    ) -> str | None:
+        """`value` as an id of a `kind` in the import or the directory.
+
+        Unknown: an issue (the object is not imported), except in a lenient import, where
+        an `optional` reference is dropped with a warning and the object kept without it.
+        """
         if value is None:
             return None
         ref = _uuid(value)
         if not self.known(kind, ref):
+            if optional and self.lenient:
+                self.warn(at, name, f"{_reference_error(kind, ref)}; dropped")
+                return None
             self.issue(at, name, _reference_error(kind, ref))
             raise _Invalid
         return ref
@@ -456,7 +435,7 @@ class _Reader:
                     raise _Invalid
                 values[key] = owner_id
             else:
-                values[key] = self.reference(at, key, kind, record.get(key))
+                values[key] = self.reference(at, key, kind, record.get(key), optional=True)
         return self.build(model, values, at)
 
     def children(
@@ -472,8 +451,12 @@ class _Reader:
             return
         into.replace(model, owner[0], owner[1])
         for i, child in enumerate(record[key]):
-            with suppress(_Invalid):
-                into.add(model, self.child(model, child, at.child(f"{key}/{i}"), owner))
+            try:
+                into.add(
+                    model, self.child(model, child, at.child(f"{key}/{i}", child.get("id")), owner)
+                )
+            except _Invalid:
+                self.drop(_TABLE_OF[model], child.get("id"))
 
     def attributes(
         self, record: dict[str, Any], at: _At, owner_id: str, entity: str, into: "_Batch"
@@ -487,7 +470,7 @@ class _Reader:
         into.replace(Attribute, "link_id", owner_id)
         lantern: list[tuple[int, dict[str, Any]]] = []
         for i, attr in enumerate(record["attributes"]):
-            aat = at.child(f"attributes/{i}")
+            aat = at.child(f"attributes/{i}", attr.get("id"))
             self.note_ignored("attribute", attr)
             nested = attr.get("taxonomy_term")
             nested_id = _uuid(nested["id"]) if isinstance(nested, dict) else None

@@ -39,12 +39,20 @@ def _load_schemas(directory: Path) -> dict[str, dict[str, Any]]:
             f"cannot read the compiled HSDS 3.1 schemas (service.json, organization.json) "
             f"in {directory}: {err}"
         ) from err
-    # Taxonomies and terms have no compiled schema file of their own; they are the same
-    # objects as nested in a service's attributes.
+    # Taxonomies, terms and locations have no compiled schema file of their own; they are
+    # the same objects as nested in a service. A service-at-location document has its own
+    # file (with the service nested); without it, the one nested in a service is used.
     term = service["properties"]["attributes"]["items"]["properties"]["taxonomy_term"]
+    nested_sal = service["properties"]["service_at_locations"]["items"]
+    try:
+        service_at_location = _read_schema(directory, "service_at_location")
+    except (OSError, ValueError):
+        service_at_location = nested_sal
     return {
         "service": service,
         "organization": organization,
+        "service_at_location": service_at_location,
+        "location": nested_sal["properties"]["location"],
         "taxonomy_term": term,
         "taxonomy": term["properties"]["taxonomy_detail"],
     }

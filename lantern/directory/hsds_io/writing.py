@@ -43,8 +43,31 @@ _WRITE_ORDER: tuple[type[models.Model], ...] = (
 class _Batch:
     """Rows to upsert, and which owners' child lists the import replaces, for one chunk."""
 
-    def __init__(self, importer: _Reader) -> None:
+    def __init__(self, importer: _Reader, *, held: bool = False) -> None:
         self.importer = importer
+        # A held batch keeps what belongs to an object not yet known to be valid: moved into
+        # the real batch once it is, or dropped (and so reported as not imported) if not.
+        self.held = held
+        self.clear()
+
+    def discard(self) -> "_Batch":
+        return _Batch(self.importer, held=True)
+
+    def move_into(self, batch: "_Batch") -> None:
+        for model, rows in self.rows.items():
+            for pk, obj in rows.items():
+                batch.add(model, obj, stamp=pk in self.stamped)
+        for key, owners in self.replaced.items():
+            batch.replaced.setdefault(key, set()).update(owners)
+        batch.types.update(self.types)
+        self.clear()
+
+    def drop_if_held(self) -> None:
+        if not self.held:
+            return
+        for model, rows in self.rows.items():
+            for pk in rows:
+                self.importer.drop(_TABLE_OF[model], pk)
         self.clear()
 
     def clear(self) -> None:
@@ -60,6 +83,8 @@ class _Batch:
         self.rows[model][str(obj.pk)] = obj
         if stamp:
             self.stamped.add(str(obj.pk))
+        if not self.held:
+            self.importer.added.setdefault(_TABLE_OF[model], set()).add(str(obj.pk))
 
     def replace(self, model: type[models.Model], owner_key: str, owner_id: str) -> None:
         """The import lists every `model` row of this owner: others are deleted."""
@@ -67,7 +92,7 @@ class _Batch:
 
     def flush(self) -> None:
         importer = self.importer
-        if not importer.writing:
+        if not importer.writing or self.held:
             self.clear()
             return
         try:
@@ -81,7 +106,8 @@ class _Batch:
         importer = self.importer
         # Deletes first, so a replaced service-at-location frees its (service, location) pair.
         for (model, owner_key), owner_ids in self.replaced.items():
-            keep = list(self.rows[model])
+            # A lenient import keeps the stored version of a row whose new one was skipped.
+            keep = list(self.rows[model]) + sorted(importer.dropped.get(_TABLE_OF[model], ()))
             model._default_manager.filter(**{f"{owner_key}__in": sorted(owner_ids)}).exclude(
                 pk__in=keep
             ).delete()

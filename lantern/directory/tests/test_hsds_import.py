@@ -126,7 +126,8 @@ def test_import_with_one_bad_record_among_good_ones_writes_nothing_and_names_it(
     assert AuditEvent.objects.count() == events
     assert report.strip().splitlines() == [
         f"services.json[1] (id {bad['id']}): capacities/0/available: "
-        f"{capacity['available']} is more than maximum {capacity['maximum']}"
+        f"{capacity['available']} is more than maximum {capacity['maximum']} "
+        f"(object id {capacity['id']})"
     ]
 
 
@@ -150,7 +151,7 @@ MUTATIONS = [
     ("missing name", lambda s: s.pop("name"), "name"),
     ("bad email", lambda s: s.update(email="not-an-email"), "email"),
     ("bad url", lambda s: s.update(url="not a url"), "url"),
-    ("name too long", lambda s: s.update(name="x" * 300), "name"),
+    ("url that is not one", lambda s: s.update(url="not a url"), "url"),
     (
         "capacity without time zone",
         lambda s: s["capacities"][0].update(updated="2025-01-01T10:00:00"),
@@ -348,7 +349,8 @@ def test_import_writes_one_audit_event_with_counts_only(world_export, tmp_path):
 
     event = AuditEvent.objects.get(action="hsds.import")
     assert event.actor is None and event.actor_label == "system:import"
-    assert set(event.detail) == {"counts", "created"}
+    assert set(event.detail) == {"counts", "created", "mode", "skipped", "references_dropped"}
+    assert event.detail["mode"] == "strict" and event.detail["skipped"] == 0
     assert event.detail["counts"]["service"] == 3
     text = json.dumps(event.detail)
     for service in services:
@@ -369,8 +371,8 @@ def test_import_notes_hsds_fields_lantern_does_not_keep(world_export, tmp_path):
     [
         (None, "no such file or directory"),
         ("{not json", "not readable as JSON"),
-        ("42", "expected an array of objects or one object"),
-        ("[42]", "services.json[0]: (record): expected an object, got int"),
+        ("42", "expected an HSDS object, an array of them, or a page"),
+        ("[42]", "input.json[0]: (record): expected an object, got int"),
     ],
 )
 def test_import_reports_input_that_is_not_hsds_json(tmp_path, content, message):
@@ -380,8 +382,8 @@ def test_import_reports_input_that_is_not_hsds_json(tmp_path, content, message):
     assert message in failed_import(path)
 
 
-def test_import_of_a_directory_without_services_fails(tmp_path):
-    assert "no json/services.json" in failed_import(tmp_path)
+def test_import_of_a_directory_without_hsds_data_fails(tmp_path):
+    assert "no HSDS data found" in failed_import(tmp_path)
 
 
 def test_import_rejects_duplicate_service_ids(world_export, tmp_path):

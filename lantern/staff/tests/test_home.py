@@ -18,7 +18,7 @@ BARS = {
     "advocate_a": ["home", "help-requests", "search", "outbox", "tokens", "api-docs"],
     "provider_b": ["home", "search", "outbox", "inbox", "openings", "tokens", "api-docs"],
     "coalition_admin": [
-        *["home", "search", "outbox", "organizations", "people", "metrics", "admin"],
+        *["home", "search", "outbox", "organizations", "people", "metrics", "admin", "hsds"],
         *["tokens", "api-docs"],
     ],
     "analyst": ["home", "metrics", "tokens", "api-docs"],

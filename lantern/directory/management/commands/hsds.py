@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 from typing import Any
 
@@ -8,10 +9,11 @@ from lantern.directory.hsds_io import hsds_export, hsds_import
 
 
 class Command(SubcommandCommand):
-    help = "Open Referral HSDS 3.1: export the directory, import HSDS JSON."
+    help = "Open Referral HSDS 3.1: export the directory, import any HSDS 3.1 shape."
     verbs = {
         "export": "write the directory as HSDS JSON and the tabular CSV package",
-        "import": "read HSDS JSON, idempotent by id, all-or-nothing",
+        "import": "read HSDS JSON or the tabular CSV package, idempotent by id, all-or-nothing "
+        "unless --skip-invalid",
     }
 
     def add_export_arguments(self, parser: Any) -> None:
@@ -26,9 +28,21 @@ class Command(SubcommandCommand):
     def add_import_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "path",
-            help="a JSON file of services (an array or one object), or a directory with "
-            "json/services.json and optionally organizations.json, taxonomies.json, "
-            "taxonomy_terms.json",
+            help="an HSDS JSON file (a service, organization, service at location, location, "
+            "taxonomy or term; one, an array, or a page), a directory of such files (an "
+            "export's json/), a tabular package (datapackage.json with CSV files), or a zip "
+            "of either",
+        )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="import what is valid: skip each object that is not (and what depends on "
+            "it), drop references to objects that are not there, and report both",
+        )
+        parser.add_argument(
+            "--report",
+            metavar="PATH",
+            help="also write the report (counts, skipped objects, dropped references) as JSON",
         )
 
     def handle_export(self, *, directory: str, include_confidential: bool, **_: Any) -> None:
@@ -48,18 +62,32 @@ class Command(SubcommandCommand):
                 "owner-only, move it only encrypted, and delete it when done."
             )
 
-    def handle_import(self, *, path: str, **_: Any) -> None:
-        report = hsds_import(path=Path(path))
-        for note in report.notes:
+    def handle_import(self, *, path: str, skip_invalid: bool, report: str | None, **_: Any) -> None:
+        result = hsds_import(path=Path(path), lenient=skip_invalid)
+        if report:
+            try:
+                Path(report).write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+            except OSError as err:
+                raise CommandError(f"cannot write the report to {report}: {err}") from err
+        for note in result.notes:
             self.stdout.write(f"note: {note}")
-        if not report.ok:
-            for issue in report.issues:
+        if not result.ok:
+            for issue in result.issues:
                 self.stderr.write(str(issue))
             raise CommandError(
-                f"import failed with {len(report.issues)} problem(s); nothing was written"
+                f"import failed with {len(result.issues)} problem(s); nothing was written"
             )
+        for issue in result.issues:
+            self.stdout.write(f"skipped: {issue}")
+        for warning in result.warnings:
+            self.stdout.write(f"warning: {warning}")
         summary = ", ".join(
-            f"{table} {count} ({report.created.get(table, 0)} new)"
-            for table, count in report.counts.items()
+            f"{table} {count} ({result.created.get(table, 0)} new)"
+            for table, count in result.counts.items()
         )
         self.stdout.write(f"imported: {summary or 'nothing'}")
+        if skip_invalid:
+            self.stdout.write(
+                f"{len(result.issues)} problem(s) skipped, "
+                f"{len(result.warnings)} reference(s) dropped"
+            )
