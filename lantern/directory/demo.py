@@ -3,10 +3,15 @@
 Every name is invented and every phone number is a 555-01xx number. Places are real US
 postcodes (city, state and coordinates from the `zipcodes` package); street addresses are
 invented. The same `seed` always produces the same organizations, services and ids.
+
+Most organizations work in one of a few metropolitan areas (`demo_cities.DEMO_CITIES`), so
+someone who searches a demo city's ZIP finds a sensible spread of nearby services; a small
+share are elsewhere in the country, as in a real coalition's directory.
 """
 
 import random
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,6 +28,14 @@ from lantern.accounts.services import membership_add
 from lantern.audit.services import audit_record
 from lantern.core import geo, postcodes
 from lantern.directory import signals
+from lantern.directory.demo_cities import (
+    CORE_KM,
+    DEMO_CITIES,
+    METRO_SHARE,
+    DemoCity,
+    Metro,
+    metros,
+)
 from lantern.directory.models import (
     Address,
     Language,
@@ -191,6 +204,8 @@ class SeedResult:
     confidential_locations: int
     virtual_services: int
     provider_organization_id: str
+    # Services with a site within CORE_KM of each demo city's centre.
+    near_cities: dict[DemoCity, int]
 
 
 def _eligibility(rng: random.Random, types: list[str]) -> dict[str, Any]:
@@ -242,6 +257,7 @@ class _Builder:
         self.units: dict[str, Unit] = {}
         self.confidential = 0
         self.virtual = 0
+        self.near_cities: Counter[DemoCity] = Counter()
 
     def unit(self, name: str) -> Unit:
         if name not in self.units:
@@ -321,8 +337,13 @@ class _Builder:
                 last_modified=now,
             )
         else:
-            lat = place.latitude + rng.uniform(-0.02, 0.02)
-            lon = place.longitude + rng.uniform(-0.02, 0.02)
+            # About a kilometre around the ZIP's centre, so the site stays in its ZIP.
+            lat = place.latitude + rng.uniform(-0.01, 0.01)
+            lon = place.longitude + rng.uniform(-0.01, 0.01)
+            for metro in metros():
+                centre = metro.centre
+                if geo.haversine_km(centre.latitude, centre.longitude, lat, lon) <= CORE_KM:
+                    self.near_cities[metro.city] += 1
             location = Location(
                 id=_uuid(rng),
                 organization=org,
@@ -387,10 +408,12 @@ class _Builder:
 
 @transaction.atomic
 def demo_seed(*, services: int = 300, seed: int = 1) -> SeedResult:
-    """Create `services` synthetic services in organizations of about five services each.
+    """Create `services` synthetic services in organizations of about five services each,
+    most of them in the metropolitan areas of `DEMO_CITIES` (see the module's docstring).
 
-    The first organization is the demo provider's: three services with capacities, one of
-    them at a confidential location. Demo users are created (or reset) too.
+    The first organization is the demo provider's, in Chicago: three services with
+    capacities, one of them at a confidential location. Demo users are created (or reset)
+    too.
     """
     if services < 3:
         raise ValueError("services: at least 3")
@@ -412,13 +435,21 @@ def demo_seed(*, services: int = 300, seed: int = 1) -> SeedResult:
             provider_org, provider_place, confidential=confidential, virtual=False, types=[kind]
         )
 
+    areas = metros()
+    weights = [metro.city.weight for metro in areas]
     org = provider_org
     org_place = provider_place
+    metro: Metro | None = None
     for index in range(3, services):
         if index % 5 == 0 or org is provider_org:
-            org_place = rng.choice(places)
+            # Most organizations work in a demo city, across its metropolitan area.
+            metro = rng.choices(areas, weights)[0] if rng.random() < METRO_SHARE else None
+            org_place = metro.centre if metro is not None else rng.choice(places)
             org = builder.organization(len(builder.orgs), org_place)
-        place = org_place if rng.random() < 0.6 else rng.choice(places)
+        if metro is not None:
+            place = metro.place(rng)
+        else:
+            place = org_place if rng.random() < 0.6 else rng.choice(places)
         types = [rng.choice(SERVICE_TYPE_CODES)]
         if rng.random() < 0.3:
             extra = rng.choice(SERVICE_TYPE_CODES)
@@ -447,6 +478,7 @@ def demo_seed(*, services: int = 300, seed: int = 1) -> SeedResult:
         confidential_locations=builder.confidential,
         virtual_services=builder.virtual,
         provider_organization_id=str(provider_org.id),
+        near_cities={city: builder.near_cities[city] for city in DEMO_CITIES},
     )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Answer
 from pydantic import ConfigDict, StrictBool, StringConstraints
@@ -17,7 +18,7 @@ from lantern.consent.schemas import ConsentIn
 from lantern.core.api_errors import FieldError
 from lantern.core.bounds import BoundedDatetime, Limit, Offset
 from lantern.matching.api import NeedsIn, needs_from
-from lantern.referrals import presenters, selectors, services
+from lantern.referrals import old_figure, presenters, selectors, services
 from lantern.referrals.models import DeclineReason, Referral, Status
 
 router = Router(tags=["referrals"])
@@ -57,6 +58,15 @@ class ReferralIn(Schema):
     needs: NeedsIn | None = None
     shared: SharedIn | None = None
     consent: ConsentIn | None = None
+    confirm_old_figure: StrictBool = Field(
+        False,
+        description=(
+            "Hold even though the capacity figure is aging or stale (for example '1 bed "
+            "open, updated 2 days ago'). Without it such a hold is refused with 409, "
+            "naming this field; call the provider first. Checked against the figure as "
+            "it stands when the hold is placed."
+        ),
+    )
 
 
 class StatusIn(Schema):
@@ -103,6 +113,17 @@ def _hold_limit_detail(exc: services.HoldLimitReached) -> dict[str, Any]:
     response={201: dict[str, Any], 409: dict[str, Any], **Errors},
     auth=write_auth,
     summary="Send a referral, holding one open unit of the service when asked",
+    description=(
+        "With `hold: true`, one open unit is kept for the person. 409 when nothing is open "
+        'or a hold cap is reached (`loc: ["body", "hold"]`), and 409 when the '
+        "capacity figure the unit would come from is aging or stale and "
+        '`confirm_old_figure` is not true (`loc: ["body", "confirm_old_figure"]`, '
+        '`type: "old_figure"`, the figure in `ctx`): the figure may be out of date, so '
+        "call the provider first, or send again with `confirm_old_figure: true`. 409, not "
+        "422, because the same body succeeds once the provider updates the figure. A "
+        "fresh figure needs no confirmation; a hold placed on an old one is marked so, "
+        "and the provider sees it."
+    ),
 )
 def referral_create(request: HttpRequest, payload: ReferralIn) -> Any:
     user = api_user(request)
@@ -125,7 +146,10 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> Any:
             hold=payload.hold,
             capacity_id=payload.capacity_id,
             organization_id=payload.organization_id,
+            confirm_old_figure=payload.confirm_old_figure,
         )
+    except services.OldFigure as exc:
+        return Answer(409, old_figure.api_detail(exc.figure, timezone.now()))
     except services.NoUnitOpen:
         return Answer(409, {"detail": "No unit of this service is open to hold."})
     except services.HoldLimitReached as exc:

@@ -126,6 +126,10 @@ class ReferralEvent(models.Model):
         return f"{self.from_status or '-'} -> {self.to_status}"
 
 
+# Freshness bands (lantern.directory.freshness) a hold needs confirming against.
+OLD_FIGURE_BANDS = frozenset({"aging", "stale"})
+
+
 class HoldState(models.TextChoices):
     ACTIVE = "active", _("Held")
     KEPT = "kept", _("Kept for the person")
@@ -152,6 +156,12 @@ class Hold(models.Model):
     end_reason = models.CharField(max_length=24, blank=True)
     # When the receiving staff were told the hold is about to lapse unanswered.
     warned_at = models.DateTimeField(null=True, blank=True)
+    # The capacity figure the unit was taken from, as it stood when the hold was placed:
+    # its freshness band ("fresh", "aging", "stale"; empty for holds from before this was
+    # recorded) and when the provider last set it. An aging or stale figure needed the
+    # advocate's explicit confirmation, and the provider is told.
+    figure_band = models.CharField(max_length=8, blank=True)
+    figure_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -164,3 +174,7 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"hold {self.state} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def on_old_figure(self) -> bool:
+        return self.figure_band in OLD_FIGURE_BANDS

@@ -40,6 +40,10 @@ def referral_summary_json(referral: Referral, user: Any) -> dict[str, Any]:
                 "capacity_id": str(hold.capacity_id),
                 "state": hold.state,
                 "expires_at": _iso(hold.expires_at),
+                # The figure the unit came from: "aging" or "stale" means the advocate
+                # confirmed holding on an old figure; null for holds from before this.
+                "figure_freshness": hold.figure_band or None,
+                "figure_updated": _iso(hold.figure_updated_at),
             }
             if hold is not None
             else None

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from lantern.accounts.models import Organization
 from lantern.audit.services import audit_record
 from lantern.consent.selectors import consent_allows
 from lantern.core.errors import NotFound
-from lantern.directory.models import Service
+from lantern.directory.models import Phone, Service
 from lantern.directory.selectors import listed_service
 from lantern.referrals import policy, states
 from lantern.referrals.models import Referral
@@ -126,3 +126,25 @@ def referring_organizations(user: Any) -> list[Organization]:
 def service_to_refer_to(service_id: Any) -> Service:
     """A service that exists and is not defunct, with its capacities and types, or NotFound."""
     return listed_service(service_id, with_capacities=True)
+
+
+def public_phone(service: Service) -> Phone | None:
+    """A number to call a service on that the public directory shows: the service's own,
+    else its organization's, else one at a location that is not confidential. A number
+    tied to a confidential location (a safe house) is never offered."""
+    public = Phone.objects.exclude(number="").exclude(location__confidential=True)
+    for phones in (
+        public.filter(service=service),
+        public.filter(organization_id=service.organization_id),
+        public.filter(
+            Q(location__service_at_locations__service=service)
+            | Q(
+                service_at_location__service=service,
+                service_at_location__location__confidential=False,
+            )
+        ),
+    ):
+        found = phones.order_by("id").first()
+        if found is not None:
+            return found
+    return None

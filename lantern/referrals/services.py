@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.urls import reverse
@@ -34,6 +34,7 @@ from lantern.referrals import holds, policy, states
 from lantern.referrals.holds import HoldLimitReached as HoldLimitReached
 from lantern.referrals.holds import HoldNotActive
 from lantern.referrals.holds import NoUnitOpen as NoUnitOpen
+from lantern.referrals.holds import OldFigure as OldFigure
 from lantern.referrals.models import DeclineReason, Hold, HoldState, Referral, ReferralEvent
 from lantern.referrals.models import Status as S
 from lantern.referrals.retention import purge_rows
@@ -53,6 +54,15 @@ class TransitionNotAllowed(Exception):
         super().__init__(f"cannot go from {current} to {target}")
         self.current = current
         self.target = target
+
+
+class AlreadySent(Exception):
+    """A referral with this id was already written: a form sent twice (a replayed
+    confirmation) writes nothing and holds nothing the second time."""
+
+    def __init__(self, referral_id: Any) -> None:
+        super().__init__(f"referral {referral_id} was already sent")
+        self.referral_id = referral_id
 
 
 @dataclass(frozen=True)
@@ -118,14 +128,20 @@ def referral_create(
     hold: bool,
     capacity_id: Any = None,
     organization_id: Any = None,
+    confirm_old_figure: holds.OldFigureConfirmation = False,
+    referral_id: Any = None,
     now: datetime | None = None,
 ) -> Referral:
     """Send a referral (and hold one unit when asked). Raises FieldError (422) for bad
-    input, NoUnitOpen (409) when a hold is asked and nothing is open, NotFound when the
-    caller may not refer or the service does not exist."""
+    input, NoUnitOpen (409) when a hold is asked and nothing is open, OldFigure (409) when
+    the unit's figure is aging or stale and `confirm_old_figure` does not cover it,
+    AlreadySent when `referral_id` (a form's one-time id) was used already, NotFound when
+    the caller may not refer or the service does not exist."""
     if not policy.may_refer(actor):
         raise NotFound
     now = now or timezone.now()
+    if referral_id is not None and Referral.objects.filter(pk=referral_id).exists():
+        raise AlreadySent(referral_id)
     service = (
         Service.objects.filter(pk=service_id).exclude(status=ServiceStatus.DEFUNCT).first()
         if service_id
@@ -167,7 +183,15 @@ def referral_create(
             if key not in record.categories:
                 raise FieldError(f"shared.{key}", "not covered by the consent's categories")
         referral.consent = record
-    referral.save()
+    if referral_id is not None:
+        referral.pk = referral_id
+    try:
+        with transaction.atomic():
+            referral.save(force_insert=True)
+    except IntegrityError:
+        if referral_id is None:
+            raise
+        raise AlreadySent(referral_id) from None  # the same form, sent twice at once
     if referral.consent is not None:
         consent_attach(
             consent=referral.consent,
@@ -179,12 +203,16 @@ def referral_create(
     held: Hold | None = None
     if hold:
         holds.check_hold_limits(service, actor=actor, referring=referring)
-        capacity = holds.take_unit(service, capacity_id)
+        capacity, figure = holds.take_unit(
+            service, capacity_id, now=now, confirm_old_figure=confirm_old_figure
+        )
         held = Hold.objects.create(
             referral=referral,
             capacity=capacity,
             created=now,
             expires_at=now + timedelta(minutes=settings.LANTERN_REFERRAL_HOLD_MINUTES),
+            figure_band=figure.band,
+            figure_updated_at=figure.updated,
         )
     ReferralEvent.objects.create(
         referral=referral, to_status=S.SENT, actor=actor, actor_label=_actor_label(actor), at=now
@@ -197,6 +225,7 @@ def referral_create(
         detail={
             "service": str(service.pk),
             "hold": held is not None,
+            **holds.figure_detail(held),
             "shared": sorted(items),
             "consent": str(referral.consent_id) if referral.consent_id else None,
         },

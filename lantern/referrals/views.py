@@ -30,8 +30,9 @@ from lantern.directory.freshness import availability_status, freshness
 from lantern.directory.models import Service
 from lantern.matching.advocate import PERSON_FIELDS, AdvocateSearchForm
 from lantern.matching.needs import needs_lines
-from lantern.referrals import policy, selectors, services, states
+from lantern.referrals import old_figure, policy, selectors, services, states
 from lantern.referrals.forms import DeclineForm, IntakeForm, NoteForm, ReferralForm
+from lantern.referrals.holds import Figure
 from lantern.referrals.models import DeclineReason, HoldState, Referral, Status
 
 LIST_LIMIT = 100
@@ -90,6 +91,7 @@ def _row(referral: Referral) -> dict[str, Any]:
         "hold": hold,
         "hold_label": HoldState(hold.state).label if hold is not None else "",
         "hold_active": hold is not None and hold.state == HoldState.ACTIVE,
+        "hold_figure_note": old_figure.hold_note(hold),
         "open": referral.status in states.OPEN,
     }
 
@@ -391,6 +393,44 @@ def _confirmation(referral: Referral) -> str:
     return _("Referral %(code)s is sent.") % {"code": referral.code}
 
 
+OLD_FIGURE_FIELD = "confirm_old_figure"
+
+
+def _confirmed_figure(confirmation: old_figure.Confirmation | None) -> Figure | bool:
+    return confirmation.figure if confirmation and confirmation.figure else False
+
+
+def _old_figure_warning(
+    request: HttpRequest,
+    service: Service,
+    figure: Figure,
+    confirmation: old_figure.Confirmation | None,
+) -> dict[str, Any]:
+    """The warning shown instead of holding a place on an aging or stale figure, with a
+    fresh one-time confirmation for exactly this figure (and the same referral id, so a
+    form sent again after confirming cannot send twice)."""
+    if confirmation is None:
+        changed = ""
+    elif confirmation.figure is None:
+        changed = _("Your confirmation is too old. Check the figure again.")
+    else:
+        changed = _("The figure changed since you saw it. Check it again.")
+    return {
+        "text": _("%(figure)s. Call first, or confirm the hold anyway.")
+        % {"figure": old_figure.figure_text(figure, timezone.now())},
+        "stale": figure.band == "stale",
+        "changed": changed,
+        "phone": selectors.public_phone(service),
+        "field": OLD_FIGURE_FIELD,
+        "token": old_figure.confirmation_token(
+            figure,
+            user=request.user,
+            service=service,
+            referral_id=confirmation.referral_id if confirmation else None,
+        ),
+    }
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -408,8 +448,12 @@ def referral_new_page(
     availability = _availability(service)
     organizations = selectors.referring_organizations(request.user)
     status = 200
+    warning: dict[str, Any] | None = None
     if request.method == "POST":
         form = ReferralForm(request.POST, organizations=organizations)
+        confirmation = old_figure.read_confirmation(
+            request.POST.get(OLD_FIGURE_FIELD, ""), user=request.user, service=service
+        )
         if form.is_valid():
             try:
                 with transaction.atomic():
@@ -423,9 +467,18 @@ def referral_new_page(
                         organization_id=(
                             source.organization_id if source is not None else form.organization_id()
                         ),
+                        confirm_old_figure=_confirmed_figure(confirmation),
+                        referral_id=confirmation.referral_id if confirmation else None,
                     )
                     if source is not None:
                         source.link(referral)
+            except services.AlreadySent as exc:
+                messages.info(request, _("This referral was sent already. Nothing was sent twice."))
+                return redirect("referrals:outbox-detail", referral_id=exc.referral_id)
+            except services.OldFigure as exc:
+                # A question to answer, not a failure: 200, as the form was when it was
+                # first shown (nothing was written either way).
+                warning = _old_figure_warning(request, service, exc.figure, confirmation)
             except SourceNotOpen:
                 form.add_error(None, _("This request was already handled."))
                 status = 409
@@ -455,6 +508,7 @@ def referral_new_page(
         form = ReferralForm(initial=initial, organizations=organizations)
     context = {
         "source": source,
+        "old_figure": warning,
         "hold_minutes": settings.LANTERN_REFERRAL_HOLD_MINUTES,
         "service": service,
         "availability": availability,

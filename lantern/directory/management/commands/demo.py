@@ -6,6 +6,7 @@ from django.core.management.base import CommandError
 from lantern.accounts.enrolment import code_now, secret_text
 from lantern.core.commands import SubcommandCommand
 from lantern.directory.demo import DEMO_USERS, demo_devices, demo_seed
+from lantern.directory.demo_cities import CORE_KM, DEMO_CITIES
 from lantern.directory.models import Service
 
 
@@ -43,6 +44,15 @@ class Command(SubcommandCommand):
             f"({result.confidential_locations} confidential locations, "
             f"{result.virtual_services} virtual services)"
         )
+        self.stdout.write(
+            "Demo cities: search from one of these ZIPs (find help, the advocate search, "
+            "POST /api/v1/match with a postcode) to see services nearby."
+        )
+        for city, count in result.near_cities.items():
+            self.stdout.write(
+                f"  Try ZIP {city.postcode} ({city.label}): "
+                f"{count} services within {CORE_KM:.0f} km"
+            )
 
     def handle_logins(self, **_: Any) -> None:
         if settings.PRODUCTION:
@@ -63,3 +73,6 @@ class Command(SubcommandCommand):
                 f"  {email:32} {role:20} setup key {secret_text(key)}  code now {code_now(key)}"
             )
         self.stdout.write(f"  password: {settings.LANTERN_DEMO_PASSWORD}")
+        if devices:
+            zips = ", ".join(f"{city.postcode} ({city.name})" for city in DEMO_CITIES)
+            self.stdout.write(f"Demo cities: try ZIP {zips}.")
