@@ -386,7 +386,11 @@ def _confirmation(referral: Referral) -> str:
     hold = _hold(referral)
     if hold is not None and hold.state == HoldState.ACTIVE:
         until = date_format(timezone.localtime(hold.expires_at), "TIME_FORMAT")
-        return _("Referral %(code)s is sent. One place is held for the person until %(until)s.") % {
+        # The time leads its clause: an English time ends in "a.m." and a sentence ending
+        # in it would read "8:50 a.m..".
+        return _(
+            "Referral %(code)s is sent. Until %(until)s, one place is held for the person."
+        ) % {
             "code": referral.code,
             "until": until,
         }

@@ -63,7 +63,7 @@ def test_advocate_is_warned_confirms_and_the_provider_sees_the_old_figure(
     page.get_by_role("button", name="Send referral").click()
     referral = Referral.objects.get()
     expect(page.get_by_test_id("message")).to_contain_text(
-        f"Referral {referral.code} is sent. One place is held"
+        f"Referral {referral.code} is sent. Until "
     )
     assert Hold.objects.get().figure_band == "stale"
 

@@ -53,7 +53,7 @@ def test_hold_refer_accept_round_trip(page, chromium, live_server):
 
     referral = Referral.objects.get()
     expect(page.get_by_test_id("message")).to_contain_text(
-        f"Referral {referral.code} is sent. One place is held"
+        f"Referral {referral.code} is sent. Until "
     )
     page.goto("/desk/outbox/")
     sent = page.locator(f'[data-code="{referral.code}"]')
