@@ -313,6 +313,13 @@ def service_core_json(service: Service) -> dict[str, Any]:
     )
 
 
+def service_brief_json(service: Service) -> dict[str, Any]:
+    """A service's one-to-one fields and its organization's (`full=false` lists)."""
+    return service_core_json(service) | {
+        "organization": organization_summary_json(service.organization)
+    }
+
+
 def service_json(
     service: Service, viewer: Viewer, *, with_locations: bool = True
 ) -> dict[str, Any]:
@@ -370,10 +377,34 @@ def service_at_location_json(
     return data
 
 
-def organization_json(org: Organization, viewer: Viewer, *, full: bool) -> dict[str, Any]:
+def service_minimal_json(
+    service_id: Any, name: str, status: str, last_modified: datetime | None
+) -> dict[str, Any]:
+    """A service as `minimal=true` lists it. The HSDS API document names the date
+    `modified_date`, the HSDS schema `last_modified`: both are given, with one value."""
+    data = _clean(
+        {"id": str(service_id), "name": name, "status": status, "last_modified": last_modified},
+        required=("name", "status"),
+    )
+    if "last_modified" in data:
+        data["modified_date"] = data["last_modified"]
+    return data
+
+
+def organization_json(
+    org: Organization,
+    viewer: Viewer,
+    *,
+    full: bool,
+    services: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """An HSDS organization; `full` nests its locations, `services` (already rendered,
+    brief or full) its services."""
     data = organization_summary_json(org)
     data["phones"] = [phone_json(p) for p in org.phones.all()]
     if full:
         data["locations"] = [location_json(loc, viewer) for loc in org.locations.all()]
+    if services is not None:
+        data["services"] = services
     data["attributes"] = viewer.attributes_of(org.id)
     return data

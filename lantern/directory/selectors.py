@@ -44,6 +44,20 @@ class DirectoryFilters:
     taxonomy_id: str | None = None
     organization_id: str | None = None
     modified_after: datetime | None = None
+    # A filter that names nothing that can exist (an id that is not a UUID, a NUL in the
+    # search words): the list is empty.
+    unmatchable: bool = False
+
+
+@dataclass(frozen=True)
+class TermFilters:
+    """Filters of the taxonomy and taxonomy term lists (ids already checked as UUIDs)."""
+
+    search: str | None = None
+    taxonomy_id: str | None = None
+    parent_id: str | None = None
+    top_only: bool = False
+    unmatchable: bool = False
 
 
 def _location_prefetch(prefix: str) -> list[Any]:
@@ -94,6 +108,8 @@ def _search_q(term: str, prefix: str = "") -> Q:
 
 
 def _apply_service_filters(qs: QuerySet[Any], filters: DirectoryFilters, prefix: str = "") -> Any:
+    if filters.unmatchable:
+        return qs.none()
     if filters.search:
         qs = qs.filter(_search_q(filters.search.strip(), prefix))
     if filters.organization_id:
@@ -129,6 +145,8 @@ def services_list(filters: DirectoryFilters) -> QuerySet[Service]:
 
 def organizations_list(filters: DirectoryFilters) -> QuerySet[Organization]:
     qs = Organization.objects.all()
+    if filters.unmatchable:
+        return qs.none()
     if filters.search:
         qs = qs.filter(Q(name__icontains=filters.search) | Q(description__icontains=filters.search))
     if filters.modified_after:
@@ -144,19 +162,62 @@ def organizations_list(filters: DirectoryFilters) -> QuerySet[Organization]:
     return qs.prefetch_related("phones").order_by("name", "id")
 
 
-def organization_get(organization_id: Any) -> Organization:
-    org = (
-        Organization.objects.prefetch_related(
-            "phones",
-            Prefetch("locations", queryset=Location.objects.order_by("name", "id")),
-            *_location_prefetch("locations__"),
-        )
-        .filter(pk=organization_id)
-        .first()
+def organizations_with_locations(qs: QuerySet[Organization]) -> QuerySet[Organization]:
+    """The organizations with what a fully nested HSDS organization shows of its locations."""
+    return qs.prefetch_related(
+        "phones",
+        Prefetch("locations", queryset=Location.objects.order_by("name", "id")),
+        *_location_prefetch("locations__"),
     )
+
+
+def organization_get(organization_id: Any) -> Organization:
+    """One organization, fully loaded; NotFound for an unknown id of any shape."""
+    if _uuid(organization_id) is None:
+        raise NotFound
+    org = organizations_with_locations(Organization.objects.filter(pk=organization_id)).first()
     if org is None:
         raise NotFound
     return org
+
+
+def services_of_organizations(organization_ids: Sequence[Any]) -> dict[str, list[Service]]:
+    """The services of each organization (its one-to-one fields), by name, in one query."""
+    found: dict[str, list[Service]] = {}
+    for service in Service.objects.filter(organization_id__in=list(organization_ids)).order_by(
+        "name", "id"
+    ):
+        found.setdefault(str(service.organization_id), []).append(service)
+    return found
+
+
+def services_brief(qs: QuerySet[Service]) -> QuerySet[Service]:
+    """Services with what their one-to-one HSDS fields need (the organization summary)."""
+    return qs.select_related("organization")
+
+
+def service_at_locations_brief(ids: Sequence[Any]) -> list[dict[str, Any]]:
+    """The one-to-one fields of these service-at-locations, in the order of `ids`, with
+    what deciding how a distance is shown needs of the location."""
+    rows: dict[str, dict[str, Any]] = {
+        str(row["id"]): dict(row)
+        for row in ServiceAtLocation.objects.filter(id__in=list(ids)).values(
+            "id",
+            "service_id",
+            "location_id",
+            "description",
+            confidential=F("location__confidential"),
+            organization_id=F("location__organization_id"),
+        )
+    }
+    return [rows[str(i)] for i in ids if str(i) in rows]
+
+
+def _uuid(value: Any) -> UUID | None:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -266,21 +327,30 @@ def _member_org_ids(user: Any) -> list[str]:
     return sorted(hsds_organization_ids_of(user))
 
 
-def taxonomies_list(search: str | None = None) -> QuerySet[Taxonomy]:
+def taxonomies_list(filters: TermFilters | None = None) -> QuerySet[Taxonomy]:
+    filters = filters or TermFilters()
     qs = Taxonomy.objects.all()
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    if filters.unmatchable:
+        return qs.none()
+    if filters.search:
+        qs = qs.filter(Q(name__icontains=filters.search) | Q(description__icontains=filters.search))
     return qs.order_by("name", "id")
 
 
-def taxonomy_terms_list(
-    *, search: str | None = None, taxonomy_id: str | None = None
-) -> QuerySet[TaxonomyTerm]:
+def taxonomy_terms_list(filters: TermFilters | None = None) -> QuerySet[TaxonomyTerm]:
+    """Terms matching the filters; `top_only` keeps the terms without a parent."""
+    filters = filters or TermFilters()
     qs = TaxonomyTerm.objects.select_related("taxonomy_detail")
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search))
-    if taxonomy_id:
-        qs = qs.filter(taxonomy_detail_id=UUID(taxonomy_id))
+    if filters.unmatchable:
+        return qs.none()
+    if filters.search:
+        qs = qs.filter(Q(name__icontains=filters.search) | Q(description__icontains=filters.search))
+    if filters.taxonomy_id:
+        qs = qs.filter(taxonomy_detail_id=UUID(filters.taxonomy_id))
+    if filters.parent_id:
+        qs = qs.filter(parent_id=UUID(filters.parent_id))
+    if filters.top_only:
+        qs = qs.filter(parent__isnull=True)
     return qs.order_by("taxonomy_detail__name", "code", "id")
 
 
@@ -335,6 +405,9 @@ def one_tap_used_actions(link_id: str) -> set[str]:
 
 
 def taxonomy_get(taxonomy_id: Any) -> Taxonomy:
+    """One taxonomy; NotFound for an unknown id of any shape."""
+    if _uuid(taxonomy_id) is None:
+        raise NotFound
     taxonomy = taxonomies_list().filter(pk=taxonomy_id).first()
     if taxonomy is None:
         raise NotFound
@@ -342,6 +415,9 @@ def taxonomy_get(taxonomy_id: Any) -> Taxonomy:
 
 
 def taxonomy_term_get(term_id: Any) -> TaxonomyTerm:
+    """One taxonomy term; NotFound for an unknown id of any shape."""
+    if _uuid(term_id) is None:
+        raise NotFound
     term = taxonomy_terms_list().filter(pk=term_id).first()
     if term is None:
         raise NotFound

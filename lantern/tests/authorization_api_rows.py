@@ -43,6 +43,33 @@ OPERATIONS: dict[tuple[str, str], list[Row]] = {
             each(404),
         ),
     ],
+    # The HSDS document's POST lists: the same reads as GET (query string, no body).
+    **{
+        ("POST", f"/api/v1/{name}"): [
+            Row(
+                "POST",
+                lambda w, name=name: f"/api/v1/{name}",
+                each(200),
+                body=lambda w: {},
+                json_body=True,
+            ),
+            Row(
+                "POST",
+                lambda w, name=name: f"/api/v1/{name}",
+                each(422),
+                body=lambda w: {"search": "x"},
+                json_body=True,
+                notes="filters go in the query string",
+            ),
+        ]
+        for name in (
+            "services",
+            "organizations",
+            "service_at_locations",
+            "taxonomies",
+            "taxonomy_terms",
+        )
+    },
     ("PATCH", "/api/v1/service_capacities/{capacity_id}"): [
         Row(
             "PATCH",

@@ -26,7 +26,7 @@ def test_the_reference_lists_every_operation_with_its_parameters(client):
         0
     ]
     assert "<code>GET /api/v1/services</code>" in services
-    assert "<code>per_page</code>" in services and "≤ 100" in services
+    assert "<code>per_page</code>" in services and "at most 100" in services
     assert "/api/v1/openapi.json" in html
 
 

@@ -1,5 +1,9 @@
 """HSDS API input errors: 422 naming the field, 404 for unknown or not allowed, 401 for a
-bad token."""
+bad token.
+
+Only what the official HSDS 3.1 API document does not allow is an error; what it allows
+(page=0, a filter id that is not a UUID, an unknown postcode ...) is answered, and
+`test_api_hsds_official.py` says how."""
 
 import json
 
@@ -32,16 +36,11 @@ def _detail_names(response) -> list[str]:
     ("params", "field"),
     [
         ({"bogus": "1"}, "bogus"),
-        ({"page": "0"}, "page"),
-        ({"page": "-1"}, "page"),
+        # HSDS declares page and per_page integers.
         ({"page": "two"}, "page"),
-        ({"page": "100001"}, "page"),
-        ({"per_page": "0"}, "per_page"),
-        ({"per_page": "101"}, "per_page"),
+        ({"page": "1.5"}, "page"),
         ({"per_page": "1.5"}, "per_page"),
-        ({"format": "xml"}, "format"),
-        ({"search": "x" * 201}, "search"),
-        ({"search": "shelter\x00"}, "search"),  # a 500 on PostgreSQL before
+        ({"per_page": "ten"}, "per_page"),
     ],
 )
 def test_bad_paging_and_unknown_parameters_are_422_naming_the_field(
@@ -53,28 +52,23 @@ def test_bad_paging_and_unknown_parameters_are_422_naming_the_field(
 @pytest.mark.parametrize(
     ("path", "params", "field"),
     [
-        ("/api/v1/services", {"taxonomy_term_id": "nope"}, "taxonomy_term_id"),
-        ("/api/v1/services", {"taxonomy_id": "12345"}, "taxonomy_id"),
-        ("/api/v1/services", {"organization_id": MISSING[:-1]}, "organization_id"),
+        # HSDS declares modified_after a date-time.
         ("/api/v1/services", {"modified_after": "yesterday"}, "modified_after"),
         ("/api/v1/services", {"modified_after": "2024-13-45"}, "modified_after"),
         ("/api/v1/services", {"modified_after": "2024-01-01T25:00"}, "modified_after"),
         # Not seconds since 1970 either: HSDS says a date-time.
         ("/api/v1/services", {"modified_after": "0.5"}, "modified_after"),
         ("/api/v1/services", {"modified_after": "1700000000"}, "modified_after"),
-        ("/api/v1/service_at_locations", {"organization_id": "x"}, "organization_id"),
         ("/api/v1/service_at_locations", {"modified_after": "soon"}, "modified_after"),
-        ("/api/v1/service_at_locations", {"proximity": "1000"}, "proximity"),
-        ("/api/v1/service_at_locations", {"postcode": "60601", "proximity": "0"}, "proximity"),
-        ("/api/v1/service_at_locations", {"postcode": "60601", "proximity": "-5"}, "proximity"),
-        ("/api/v1/service_at_locations", {"postcode": "60601", "proximity": "far"}, "proximity"),
-        ("/api/v1/service_at_locations", {"postcode": "6060"}, "postcode"),
-        ("/api/v1/service_at_locations", {"postcode": "00000", "proximity": "10"}, "postcode"),
+        # latitude/longitude are Lantern's own: misuse is an error.
         ("/api/v1/service_at_locations", {"longitude": "-87", "proximity": "10"}, "latitude"),
         ("/api/v1/service_at_locations", {"latitude": "41", "longitude": "-200"}, "longitude"),
-        ("/api/v1/organizations", {"taxonomy_term_id": "x"}, "taxonomy_term_id"),
+        ("/api/v1/service_at_locations", {"latitude": "41", "longitude": "-87"}, "proximity"),
         ("/api/v1/organizations", {"modified_after": "x"}, "modified_after"),
-        ("/api/v1/taxonomy_terms", {"taxonomy_id": "x"}, "taxonomy_id"),
+        # Booleans of the HSDS document.
+        ("/api/v1/services", {"minimal": "maybe"}, "minimal"),
+        ("/api/v1/organizations", {"full_service": "maybe"}, "full_service"),
+        ("/api/v1/taxonomy_terms", {"top_only": "maybe"}, "top_only"),
         # A filter an endpoint does not have is as unknown as a typo, not silently ignored.
         ("/api/v1/organizations", {"organization_id": MISSING}, "organization_id"),
         ("/api/v1/taxonomies", {"organization_id": MISSING}, "organization_id"),
@@ -84,6 +78,9 @@ def test_bad_paging_and_unknown_parameters_are_422_naming_the_field(
         ("/api/v1/taxonomy_terms", {"taxonomy_term_id": MISSING}, "taxonomy_term_id"),
         ("/api/v1/services", {"postcode": "60601"}, "postcode"),
         ("/api/v1/services", {"proximity": "100"}, "proximity"),
+        ("/api/v1/service_at_locations", {"minimal": "true"}, "minimal"),
+        ("/api/v1/taxonomies", {"parent_id": MISSING}, "parent_id"),
+        ("/api/v1/organizations", {"minimal": "true"}, "minimal"),
     ],
 )
 def test_bad_filters_are_422_naming_the_field(world, client, path, params, field):
@@ -99,12 +96,6 @@ def test_nul_in_a_capacity_description_is_422_not_a_database_error(world, client
         **world["provider_b"].api_headers(),
     )
     assert "description" in _detail_names(response)
-
-
-@pytest.mark.parametrize("path", DETAILS)
-def test_bad_id_in_the_path_is_422(world, client, path):
-    names = _detail_names(client.get(path.format("not-a-uuid")))
-    assert names and names[0].endswith("id")
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "provider_c"])
