@@ -104,8 +104,11 @@ class AdvocateSearchForm(forms.Form):
     has_id_documents = forms.ChoiceField(
         label=_("Has ID documents"), choices=YES_NO, required=False
     )
-    languages = forms.CharField(
-        label=_("Languages (two-letter codes, most wanted first)"), max_length=40, required=False
+    languages = forms.MultipleChoiceField(
+        label=_("Languages the person speaks"),
+        choices=list(labels.LANGUAGE_LABELS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     only_open = forms.BooleanField(label=_("Only places open now"), required=False)
     preferences = forms.MultipleChoiceField(
@@ -120,12 +123,7 @@ class AdvocateSearchForm(forms.Form):
     )
 
     def clean_languages(self) -> tuple[str, ...] | None:
-        text = self.cleaned_data.get("languages") or ""
-        codes = [c.strip().lower() for c in text.replace(",", " ").split() if c.strip()]
-        for code in codes:
-            if len(code) != 2 or not code.isalpha() or not code.isascii():
-                raise forms.ValidationError(_("Use two-letter codes such as en, es."))
-        return tuple(codes) or None
+        return tuple(self.cleaned_data.get("languages") or ()) or None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -186,7 +184,7 @@ def person_initial(needs: engine.Needs) -> dict[str, Any]:
         "needs_wheelchair_access": yes_no(needs.needs_wheelchair_access),
         "active_substance_use": yes_no(needs.active_substance_use),
         "has_id_documents": yes_no(needs.has_id_documents),
-        "languages": ", ".join(needs.languages or ()),
+        "languages": list(needs.languages or ()),
         "preferences": sorted(needs.preferences),
     }
     return {name: value for name, value in initial.items() if value not in (None, "", [])}

@@ -5,6 +5,7 @@ pages (advocate search, hold and refer, metrics) use these shorter professional 
 """
 
 from django.utils.functional import Promise
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from lantern.matching import engine
@@ -37,6 +38,23 @@ TRAFFICKING_LABELS: dict[str, Promise] = {
 PREFERENCE_LABELS: dict[str, Promise] = {
     code: _(text) for code, text in engine.PREFERENCE_TAGS.items()
 }
+# Languages are chosen by name, never typed as codes. Engine order (English, Spanish, then
+# the languages most spoken at home in the US after them).
+LANGUAGE_LABELS: dict[str, Promise] = {
+    code: _(text) for code, text in engine.LANGUAGE_NAMES.items()
+}
+
+
+def language_name(code: str) -> str:
+    """A language's name in the active language: ours, else Django's list of the languages
+    it knows (a code sent through the API), else the code itself as a last resort."""
+    if code in LANGUAGE_LABELS:
+        return str(LANGUAGE_LABELS[code])
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
 
 assert set(HELP_TYPE_LABELS) == set(engine.HELP_TYPES)  # noqa: S101 - a code without a name
 assert set(GENDER_LABELS) == set(engine.GENDERS)  # noqa: S101

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from lantern.core import postcodes
 from lantern.matching import engine
 from lantern.matching.advocate import PERSON_FIELDS, AdvocateSearchForm
+from lantern.matching.labels import language_name
 
 # In the order they are shown.
 LIST_KEYS = ("help_types", "trafficking_types", "languages", "preferences")
@@ -102,6 +103,8 @@ def needs_lines(stored: Mapping[str, Any]) -> list[tuple[str, str]]:
             text = str(_("Yes"))
         elif isinstance(value, bool):
             text = str(_("Yes") if value else _("No"))
+        elif key == "languages" and isinstance(value, list):
+            text = ", ".join(language_name(str(v)) for v in value)
         elif isinstance(value, list):
             text = ", ".join(str(choices.get(v, v)) for v in value)
         else:

@@ -97,8 +97,17 @@ def test_bad_input_names_the_field(world):
     response = client.get(URL, {"age": -3, "postcode": "00000", "languages": "english"})
     assert response.status_code == 422
     html = response.content.decode()
-    for label in ("Age:", "ZIP code:", "Languages (two-letter codes, most wanted first):"):
+    for label in ("Age:", "ZIP code:", "Languages the person speaks:"):
         assert label in html
+
+
+def test_languages_are_chosen_by_name_never_typed_as_codes(world):
+    html = world["advocate_a"].client().get(URL, {"languages": ["es", "vi"]}).content.decode()
+    assert 'type="checkbox" name="languages" value="es"' in html
+    assert "Spanish" in html and "Vietnamese" in html and "Haitian Creole" in html
+    assert "two-letter" not in html
+    checked = re.findall(r'name="languages" value="([a-z]+)"[^>]*checked', html)
+    assert checked == ["es", "vi"]
 
 
 def test_htmx_gets_only_the_results(world):
@@ -135,3 +144,15 @@ def test_the_page_is_never_cached_and_anonymous_goes_to_log_in(world):
     anonymous = world["anonymous"].client().get(URL)
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith("/accounts/login/")
+
+
+def test_stored_languages_are_shown_by_name_in_either_language():
+    from django.utils import translation
+
+    from lantern.matching.needs import needs_lines
+
+    lines = dict(needs_lines({"languages": ["es", "de", "xx"]}))
+    assert lines["Languages the person speaks"] == "Spanish, German, xx"
+    with translation.override("es"):
+        lines = dict(needs_lines({"languages": ["es", "de"]}))
+    assert list(lines.values()) == ["Español, Alemán"]
