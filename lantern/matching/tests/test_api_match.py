@@ -68,7 +68,9 @@ def test_an_empty_profile_returns_every_active_service_with_explanations(world, 
         "distance_km",
         "availability",
         "eligibility",
+        "farther_away",
     }
+    assert result["farther_away"] is False
     assert result["distance_km"] is None  # no location given
     assert result["availability"]["status"] == "open"
     assert result["availability"]["freshness"] == "fresh"

@@ -4,10 +4,11 @@ that names the setting."""
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from lantern.settings import PROJECT_DIR
+PROJECT_DIR = Path(__file__).resolve().parents[3]  # where `import lantern` works
 
 
 def _start(value: str | None) -> subprocess.CompletedProcess[str]:

@@ -118,3 +118,23 @@ def test_each_of_radius_and_bands_decides_on_its_own(db, monkeypatch, extra):
     both = find_help(lawyer, user=AnonymousUser(), limit=2).items
     assert [i.farther_away for i in both] == [False, False]
     assert both[1].service["id"] == str(open_clinic.service_id)
+
+
+@pytest.mark.django_db
+def test_the_api_says_which_places_are_farther_away(walk, client):
+    body = {
+        "postcode": "60601",
+        "help_types": ["emergency-shelter"],
+        "languages": ["es"],
+        "children": 1,
+        "limit": 30,
+    }
+    response = client.post("/api/v1/match", body, content_type="application/json")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    ids = [r["service"]["id"] for r in results]
+    assert ids[0] == walk["near"]
+    far = results[ids.index(walk["far"])]
+    assert far["farther_away"] is True
+    assert "Farther away: more than 80 km from you" in far["reasons"]
+    assert results[0]["farther_away"] is False
