@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from lantern.directory.models import LocationType
 from lantern.matching import engine, loader, ranking
 from lantern.matching.services import find_help
 from lantern.testing import HsdsOrganizationFactory, make_listing
@@ -113,6 +114,19 @@ def test_each_of_radius_and_bands_decides_on_its_own(db, monkeypatch, extra):
     both = find_help(tonight, user=AnonymousUser(), limit=2).items
     assert [i.farther_away for i in both] == [False, True]
     assert both[1].service["id"] == str(beyond.service_id)
+    # Help by phone counts as within (tier 0 + 5): after the 70 km place, before the 90 km.
+    by_phone = shelter(org, "By Phone Tonight", 1)
+    by_phone.location.location_type = LocationType.VIRTUAL
+    by_phone.location.save()
+    two = find_help(tonight, user=AnonymousUser(), limit=2).items
+    assert [i.service["id"] for i in two] == [str(within.service_id), str(by_phone.service_id)]
+    three = find_help(tonight, user=AnonymousUser(), limit=3).items
+    assert [i.service["id"] for i in three] == [
+        str(within.service_id),
+        str(by_phone.service_id),
+        str(beyond.service_id),
+    ]
+    assert [i.farther_away for i in three] == [False, False, True]
     first = find_help(lawyer, user=AnonymousUser(), limit=1).items
     assert [i.service["id"] for i in first] == [str(near_clinic.service_id)]
     both = find_help(lawyer, user=AnonymousUser(), limit=2).items
