@@ -333,6 +333,14 @@ LANTERN_FRESHNESS_HOURS: dict[str, tuple[float, float]] = {
     "residential-program": (24.0, 72.0),
 }
 LANTERN_CONFIDENTIAL_DISTANCE_STEP_KM = 5
+# For a safe place tonight, places farther than this come after every place within it,
+# labelled "farther away" (docs/ranking.md). A whole number of km, 1 to 20000.
+LANTERN_TRAVEL_RADIUS_KM = env_int("LANTERN_TRAVEL_RADIUS_KM", 80)
+if not 1 <= LANTERN_TRAVEL_RADIUS_KM <= 20_000:
+    raise ImproperlyConfigured(
+        f"LANTERN_TRAVEL_RADIUS_KM must be a whole number of km from 1 to 20000, "
+        f"got {LANTERN_TRAVEL_RADIUS_KM}"
+    )
 LANTERN_LISTING_VERIFY_MONTHS = env_int("LANTERN_LISTING_VERIFY_MONTHS", 6)
 LANTERN_ONE_TAP_LINK_HOURS = env_int("LANTERN_ONE_TAP_LINK_HOURS", 24)
 LANTERN_REMINDER_COOLDOWN_HOURS = env_int("LANTERN_REMINDER_COOLDOWN_HOURS", 4)

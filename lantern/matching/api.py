@@ -128,6 +128,7 @@ def result_json(item: MatchItem) -> dict[str, Any]:
             "freshness": avail.freshness,
         },
         "eligibility": item.eligibility,
+        "farther_away": item.farther_away,
     }
 
 

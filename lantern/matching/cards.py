@@ -30,6 +30,23 @@ def _area(service: dict[str, Any]) -> str:
     return ""
 
 
+# Reasons that answer something the person asked for ("Accepts children", "Offers a safe
+# place to stay tonight"): shown as what the service serves of their needs, help first.
+_NEED_CODES = (
+    "help_type",
+    "accepts_children",
+    "speaks",
+    "serves_gender",
+    "serves_age",
+    "accepts_pets",
+    "serves_trafficking_type",
+    "wheelchair_accessible",
+    "accepts_active_substance_use",
+    "no_id_needed",
+    "preference",
+)
+
+
 def result_card(item: MatchItem) -> dict[str, Any]:
     service = item.service
     availability = item.availability
@@ -41,7 +58,12 @@ def result_card(item: MatchItem) -> dict[str, Any]:
         status, label = "full", _("Full right now")
     else:
         status, label = "unknown", _("Not known. Call first.")
-    reasons = item.reason_texts
+    texts = item.reason_texts
+    coded = list(zip((r.code for r in item.reasons[1:]), texts[1:], strict=True))
+    serves = sorted(
+        ((code, text) for code, text in coded if code in _NEED_CODES),
+        key=lambda pair: _NEED_CODES.index(pair[0]),  # stable: the engine's order within
+    )
     card: dict[str, Any] = {
         "id": service["id"],
         "name": service.get("name", ""),
@@ -49,8 +71,13 @@ def result_card(item: MatchItem) -> dict[str, Any]:
         "description": service.get("description", ""),
         "status": status,
         "status_label": label,
-        "availability_text": reasons[0] if reasons else "",
-        "reasons": reasons[1:],
+        "availability_text": texts[0] if texts else "",
+        # Which of the person's stated needs it serves, then where it is.
+        "serves": [text for _code, text in serves],
+        "reasons": [
+            text for code, text in coded if code not in _NEED_CODES and code != "farther_away"
+        ],
+        "farther_away": next((text for code, text in coded if code == "farther_away"), ""),
         "confidential": item.confidential,
     }
     if item.confidential:

@@ -268,6 +268,9 @@ class Match:
     # when the person gave no location.
     distance_km: float | None
     availability: Availability
+    # Beyond the travel radius of a same-night need (see `ranking.radius_applies`): listed
+    # after every place within it, and labelled "farther away".
+    farther_away: bool = False
 
 
 @dataclass(frozen=True)

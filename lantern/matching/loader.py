@@ -30,6 +30,14 @@ from lantern.core.sql import in_array_of
 from lantern.directory.models import ServiceCapacity
 from lantern.matching.engine import PREFERENCE_TAGS, Candidate, Capacity, Needs
 from lantern.matching.models import MatchEntry, MatchPoint
+from lantern.matching.ranking import (
+    BAND_EDGE_LEVELS,
+    NO_DISTANCE_BAND,
+    OPENNESS_WEIGHT,
+    RANK_DISTANCE_STEP_KM,
+    distance_level,
+    radius_applies,
+)
 
 
 def _declared_or(field: str, condition: Q) -> Q:
@@ -247,10 +255,11 @@ def ranked(
     now: datetime,
     bands: Mapping[str, tuple[float, float]],
     limit: int,
+    travel_radius_km: float | None = None,
 ) -> Ranked | None:
     """The total and a small candidate set for the best `limit`, ranked in SQL by the
-    engine's own order (availability bucket, distance, first language, preferences, name,
-    id), or None where only the engine can rank (SQLite).
+    engine's own order (`ranking`: travel radius, tier, availability bucket, distance, first
+    language, preferences, name, id), or None where only the engine can rank (SQLite).
 
     Buckets come from each entry's newest open capacity (`open_updated`, kept by triggers
     in the writing transaction) and the same freshness cut-offs; distances from the
@@ -328,20 +337,47 @@ def ranked(
         where.append("s.bucket = 0")
     # Fixed fragments and Django's compiled SQL only; every value travels as a parameter.
     order = (
-        's.bucket, s.km NULLS LAST, s.lang, s.pref, s.name_key COLLATE "C",'
+        's.outside, s.tier, s.bucket, s.km NULLS LAST, s.lang, s.pref, s.name_key COLLATE "C",'
         ' s.name COLLATE "C", s.service_id'
     )
     order_t = order.replace("s.", "t.")
+    # The engine's tier and radius (see `ranking`), from the distance in rank steps: the
+    # same integer levels the engine compares, so a band's edge falls where it does there.
+    weight_sql = (
+        f"(CASE r.bucket WHEN 0 THEN {OPENNESS_WEIGHT[0]} WHEN 1 THEN {OPENNESS_WEIGHT[1]}"
+        f" ELSE {OPENNESS_WEIGHT[2]} END)"
+    )
+    tier_params: list[Any] = []
+    if point is not None and needs.away_from_km is None:
+        band_sql = (
+            f"(CASE WHEN l.level IS NULL THEN {NO_DISTANCE_BAND} ELSE "
+            + " + ".join("(l.level > %s)::int" for _ in BAND_EDGE_LEVELS)
+            + " END)"
+        )
+        tier_params += list(BAND_EDGE_LEVELS)
+    else:
+        band_sql = "0"
+    if travel_radius_km is not None and radius_applies(needs, travel_radius_km):
+        outside_sql = "coalesce(l.level > %s, false)"
+        tier_params.insert(0, distance_level(travel_radius_km))
+    else:
+        outside_sql = "false"
+    # `r` is MATERIALIZED: inlined, every use of `km` in the tier below would repeat the
+    # haversine subplans (six times; twice as slow at 10,000 services).
     head = (
-        f"WITH e AS ({base_sql}), s AS ("  # noqa: S608
+        f"WITH e AS ({base_sql}), r AS MATERIALIZED ("  # noqa: S608
         f" SELECT e.service_id, e.name, e.name_key, {km_sql} AS km, {bucket_sql} AS bucket,"
         f" {lang_sql} AS lang, {pref_sql} AS pref"
-        f" FROM e, LATERAL (SELECT {fresh_sql} AS fresh, {stale_sql} AS stale) AS f)"
+        f" FROM e, LATERAL (SELECT {fresh_sql} AS fresh, {stale_sql} AS stale) AS f),"
+        f" s AS (SELECT r.*, {outside_sql} AS outside, {weight_sql} + {band_sql} AS tier"
+        # NULL without a distance (least() would skip a NULL); no distance on Earth reaches
+        # the engine's cap on levels, so none is needed here.
+        " FROM r, LATERAL (SELECT floor(r.km / %s::float8 + 0.5)::int AS level) AS l)"
         " SELECT t.service_id, t.km, t.bucket, t.total, d.data,"
         # The kept rows' capacities come along (one query a search, not two).
         " (SELECT json_agg(json_build_array(c.available, c.maximum, u.name, c.updated))::text"
         " FROM service_capacity AS c JOIN unit AS u ON u.id = c.unit_id"
-        " WHERE c.service_id = t.service_id) FROM ("
+        " WHERE c.service_id = t.service_id), t.outside, t.tier FROM ("
         " SELECT s.*, count(*) OVER () AS total FROM s"
     )
     # The wide data is read for the few rows kept only (see MatchData).
@@ -350,6 +386,7 @@ def ranked(
         f" JOIN match_data AS d ON d.entry_id = t.service_id ORDER BY {order_t}"
     )
     params += km_params + languages + preferences + fresh_params + stale_params
+    params += [*tier_params, RANK_DISTANCE_STEP_KM]
 
     def fetch(conditions: list[str], values: list[Any], rows_at_most: int | None) -> list[Any]:
         sql = head + (f" WHERE {' AND '.join(conditions)}" if conditions else "") + tail
@@ -370,15 +407,21 @@ def ranked(
     if last_kept[1] is None:
         # The boundary is a service without a distance: those SQL orders exactly.
         return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows[:limit]])
-    reach = (last_kept[2], last_kept[1] + _KM_MARGIN)
+    # (radius side, tier, bucket) decide first in both orders; within the last kept row's
+    # group the engine compares 0.1 km steps where SQL compares exact km.
+    group = (last_kept[6], last_kept[7], last_kept[2])
+    reach = last_kept[1] + _KM_MARGIN
 
     def within(row: Any) -> bool:
-        same_bucket = row[2] == reach[0]
-        return row[2] < reach[0] or (same_bucket and row[1] is not None and row[1] <= reach[1])
+        own = (row[6], row[7], row[2])
+        return own < group or (own == group and row[1] is not None and row[1] <= reach)
 
     if within(rows[-1]):
         # A tie wider than the rows fetched (many services at one place, e.g. a postcode's
         # centre): fetch every row within reach, not the whole directory into the engine.
-        bound = "(s.bucket < %s OR (s.bucket = %s AND s.km <= %s))"
-        rows = fetch([*where, bound], [*where_params, reach[0], reach[0], reach[1]], None)
+        bound = (
+            "((s.outside, s.tier, s.bucket) < (%s, %s, %s)"
+            " OR ((s.outside, s.tier, s.bucket) = (%s, %s, %s) AND s.km <= %s))"
+        )
+        rows = fetch([*where, bound], [*where_params, *group, *group, reach], None)
     return Ranked(total=total, entries=[(row[0], row[4], row[5]) for row in rows if within(row)])

@@ -237,6 +237,10 @@ def reason_text(
         return _distance_text(params, code == "distance_away", gettext)
     if code == "virtual":
         return gettext("Online or by phone")
+    if code == "farther_away":
+        return gettext("Farther away: more than %(km)s km from you") % {
+            "km": _format_km(float(params["radius_km"]))
+        }
     if code == "speaks":
         language = str(params["language"])
         name = LANGUAGE_NAMES.get(language)

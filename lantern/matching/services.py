@@ -32,6 +32,8 @@ class MatchItem:
     # The viewer may not see where this service is (a confidential location outside their
     # organization): show the area and a safe way to reach it, never an address.
     confidential: bool
+    # Beyond the travel radius of a same-night need (`engine.Match.farther_away`).
+    farther_away: bool = False
 
     @property
     def reason_texts(self) -> list[str]:
@@ -89,13 +91,21 @@ def find_help(
             limit=limit,
             confidential_step_km=settings.LANTERN_CONFIDENTIAL_DISTANCE_STEP_KM,
             order=order,
+            travel_radius_km=float(settings.LANTERN_TRAVEL_RADIUS_KM),
         )
 
     # On PostgreSQL, SQL ranks and counts and the engine decides over a few dozen
     # candidates (best order only: SQL ranks in that order); otherwise the engine sees
     # every eligible one.
     head = (
-        loader.ranked(needs, user, now=now, bands=settings.LANTERN_FRESHNESS_HOURS, limit=limit)
+        loader.ranked(
+            needs,
+            user,
+            now=now,
+            bands=settings.LANTERN_FRESHNESS_HOURS,
+            limit=limit,
+            travel_radius_km=float(settings.LANTERN_TRAVEL_RADIUS_KM),
+        )
         if order == "best"
         else None
     )
@@ -115,6 +125,7 @@ def find_help(
             availability=m.availability,
             eligibility=eligibility_of(m.candidate),
             confidential=m.candidate.confidential,
+            farther_away=m.farther_away,
         )
         for m in result.matches
         if m.candidate.service_id in by_id  # else deleted since it was loaded

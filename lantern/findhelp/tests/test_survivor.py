@@ -70,7 +70,7 @@ def test_postcode_gives_results_at_once_with_reasons(client, listings):
     assert len(names(html)) == 5
     assert "3 beds open, updated 5 minutes ago" in html
     assert "Less than 1 km away" in html
-    assert "Places with open space now come first." in html
+    assert "Places near you with open space now come first." in html
     # Open ones before the full one.
     assert names(html)[-1] == "Fictional Full House"
     assert "Full right now" in html

@@ -156,3 +156,21 @@ def test_stored_languages_are_shown_by_name_in_either_language():
     with translation.override("es"):
         lines = dict(needs_lines({"languages": ["es", "de"]}))
     assert list(lines.values()) == ["Español, Alemán"]
+
+
+def test_results_say_what_each_serves_and_mark_a_place_too_far_for_tonight(world):
+    far = make_listing(org=world.hsds_c, name="Far Away Shelter", latitude=41.85, longitude=-81.9)
+    clinic = make_listing(org=world.hsds_c, name="Clinic Only", types=("legal",), latitude=41.85)
+    html = search(
+        world["advocate_a"].client(),
+        latitude="41.85",
+        longitude="-87.65",
+        help_types="emergency-shelter",
+    )
+    ids = result_ids(html)
+    assert str(clinic.service_id) not in ids  # offers none of the help asked for
+    assert ids[-1] == str(far.service_id)
+    rows = html.split('data-testid="advocate-result"')[1:]
+    assert all("Serves what was asked: Offers a safe place to stay tonight" in r for r in rows)
+    assert "Farther away: more than 80 km from you" in rows[-1]
+    assert all('data-testid="farther-away"' not in r for r in rows[:-1])

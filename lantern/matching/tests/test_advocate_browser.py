@@ -69,3 +69,42 @@ def test_advocate_map_shows_a_hostile_service_name_as_text(page):
     page.wait_for_timeout(200)  # a failed image load fires its onerror asynchronously
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#map img[src='x'], #map b, .leaflet-tooltip img").count() == 0
+
+
+def test_nearest_orders_every_fitting_service_not_just_the_best_page(page):
+    """More fitting services than one page: the nearest is full (so not in the best 20,
+    behind open places 26-49 km away); "Nearest" puts it first, then the others by
+    distance."""
+    cache.clear()
+    world = build_world()
+    here = (40.0, -100.0)
+    nearest = make_listing(
+        org=world.hsds_c,
+        name="Nearest Full House",
+        latitude=here[0] + 0.001,
+        longitude=here[1],
+        available=0,
+    )
+    for i in range(25):
+        make_listing(
+            org=world.hsds_c,
+            name=f"Open Shelter {i:02d}",
+            latitude=here[0] + (26 + i) / 111.2,
+            longitude=here[1],
+        )
+    browser_log_in(page, world["advocate_a"].user, "/advocate/search/")
+    page.get_by_label("Latitude").fill(str(here[0]))
+    page.get_by_label("Longitude").fill(str(here[1]))
+    page.get_by_label("Emergency shelter").check()
+    page.get_by_role("button", name="Search").click()
+    rows = page.get_by_test_id("advocate-result")
+    expect(rows).to_have_count(20)
+    expect(page.locator(f'[data-id="{nearest.service_id}"]')).to_have_count(0)
+
+    page.get_by_label("Sort by").select_option("distance")
+    page.get_by_role("button", name="Search").click()
+    expect(rows.first).to_have_attribute("data-id", str(nearest.service_id))
+    expect(rows).to_have_count(20)
+    names = page.locator("[data-testid=advocate-result] h3").all_inner_texts()
+    assert names[1:] == [f"Open Shelter {i:02d}" for i in range(19)]
+    assert page.get_by_text("Sorted over every place that fits").is_visible()

@@ -68,7 +68,9 @@ def test_an_empty_profile_returns_every_active_service_with_explanations(world, 
         "distance_km",
         "availability",
         "eligibility",
+        "farther_away",
     }
+    assert result["farther_away"] is False
     assert result["distance_km"] is None  # no location given
     assert result["availability"]["status"] == "open"
     assert result["availability"]["freshness"] == "fresh"
@@ -449,9 +451,15 @@ def test_sql_narrowing_keeps_exactly_what_the_engine_keeps(random_directory, nee
     viewer and for a member."""
     now = timezone.now()
     policy = engine.FreshnessPolicy(django_settings.LANTERN_FRESHNESS_HOURS)
+    radius = float(django_settings.LANTERN_TRAVEL_RADIUS_KM)
     for user in (AnonymousUser(), random_directory["provider_b"].user):
         expected = ranking.match(
-            needs, directory_candidates(user), now=now, freshness=policy, limit=100
+            needs,
+            directory_candidates(user),
+            now=now,
+            freshness=policy,
+            limit=100,
+            travel_radius_km=radius,
         )
         page = find_help(needs, user=user, limit=100, now=now)
         assert page.total == expected.total
@@ -508,20 +516,32 @@ broad_needs = st.builds(
     limit=st.integers(1, 8),
     extra=st.sampled_from([0, 1, 60]),
     preferences=st.frozensets(st.sampled_from(sorted(engine.PREFERENCE_TAGS)), max_size=2),
+    same_night=st.booleans(),
+    radius=st.sampled_from([3, 12, 30, 80]),
 )
 def test_ranking_in_sql_gives_the_engines_answer(
-    random_directory, monkeypatch, needs, limit, extra, preferences
+    random_directory, monkeypatch, needs, limit, extra, preferences, same_night, radius
 ):
     """SQL counts and ranks, the engine decides over the few candidates SQL picked: the
     answer must equal the engine over the whole directory, including when the rows fetched
-    past the limit are too few to settle a distance tie (then the engine sees everything)."""
+    past the limit are too few to settle a distance tie (then the engine sees everything),
+    with a travel radius that cuts through the directory for a same-night need."""
     monkeypatch.setattr(loader, "_EXTRA_ROWS", extra)
+    monkeypatch.setattr(django_settings, "LANTERN_TRAVEL_RADIUS_KM", radius)
+    if same_night:
+        wanted = (needs.help_types or frozenset()) | {"emergency-shelter"}
+        needs = dataclasses.replace(needs, help_types=wanted)
     needs = dataclasses.replace(needs, preferences=preferences)
     now = timezone.now()
     policy = engine.FreshnessPolicy(django_settings.LANTERN_FRESHNESS_HOURS)
     for user in (AnonymousUser(), random_directory["provider_b"].user):
         expected = ranking.match(
-            needs, directory_candidates(user), now=now, freshness=policy, limit=limit
+            needs,
+            directory_candidates(user),
+            now=now,
+            freshness=policy,
+            limit=limit,
+            travel_radius_km=float(radius),
         )
         page = find_help(needs, user=user, limit=limit, now=now)
         assert page.total == expected.total
@@ -529,6 +549,7 @@ def test_ranking_in_sql_gives_the_engines_answer(
             m.candidate.service_id for m in expected.matches
         ]
         assert [i.distance_km for i in page.items] == [m.distance_km for m in expected.matches]
+        assert [i.farther_away for i in page.items] == [m.farther_away for m in expected.matches]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQL ranking is PostgreSQL's")

@@ -31,7 +31,7 @@ def test_it_ranks_fresh_open_then_aging_open_then_everything_else():
     assert [m.availability.bucket for m in result.matches] == [0, 1, 2, 2, 2]
 
 
-def test_it_ranks_nearer_first_within_a_bucket_and_virtual_after_places():
+def test_it_ranks_nearer_first_within_a_tier_and_virtual_after_places():
     open_now = (cap(1, 5),)
     candidates = [
         svc("phone", virtual=True, capacities=open_now),
@@ -39,8 +39,29 @@ def test_it_ranks_nearer_first_within_a_bucket_and_virtual_after_places():
         svc("near", points=(north(5),), capacities=open_now),
         svc("nowhere", points=(), capacities=open_now),
         svc("aging-near", points=(north(1),), capacities=(cap(1, 200),)),
+        svc("open-15", points=(north(15),), capacities=open_now),
     ]
-    assert ids(run(located(), *candidates)) == ["near", "far", "nowhere", "phone", "aging-near"]
+    # Tiers (openness weight + distance band): near 0; open-15 and aging-near 1 (the open
+    # one first at one tier); far 3 (50-100 km); nowhere and phone 5 (no distance).
+    assert ids(run(located(), *candidates)) == [
+        "near",
+        "open-15",
+        "aging-near",
+        "far",
+        "nowhere",
+        "phone",
+    ]
+
+
+def test_a_near_place_not_known_open_ranks_with_open_ones_three_bands_farther():
+    candidates = [
+        svc("full-near", points=(north(3),), capacities=(cap(0, 5),)),
+        svc("open-60", points=(north(60),), capacities=(cap(2, 5),)),
+        svc("open-150", points=(north(150),), capacities=(cap(2, 5),)),
+        svc("aging-40", points=(north(40),), capacities=(cap(2, 200),)),
+    ]
+    # full-near: 3 + 0; open-60: 0 + 3; aging-40: 1 + 2; open-150: 0 + 4.
+    assert ids(run(located(), *candidates)) == ["open-60", "aging-40", "full-near", "open-150"]
 
 
 def test_without_a_location_distance_plays_no_part():
