@@ -56,6 +56,13 @@ def _top_of_first_result(page) -> float:
 def test_on_a_phone_the_first_result_is_on_the_first_screen_and_no_esc_hint(
     world, browse, javascript
 ):
+    for i in range(25):  # a long list, as in a city: many screens of results
+        make_listing(
+            org=world.hsds_c,
+            name=f"Fictional City Shelter {i}",
+            latitude=LOOP[0],
+            longitude=_east(8 + i),
+        )
     with browse(**PHONE, java_script_enabled=javascript) as page:
         _first_answer(page)
         assert page.evaluate("matchMedia('(pointer: coarse)').matches")
@@ -68,6 +75,19 @@ def test_on_a_phone_the_first_result_is_on_the_first_screen_and_no_esc_hint(
         # The questions are below the results, one link away.
         page.get_by_role("link", name="Go to the questions").click()
         assert page.get_by_label("A safe place to stay tonight").is_visible()
+        # A second answer, sent from down there: the results are on the first screen again
+        # (not thousands of pixels above where the page was left).
+        page.get_by_label("A safe place to stay tonight").check()
+        page.get_by_role("button", name="Next").click()
+        page.get_by_role("heading", name="A few more questions").wait_for(state="attached")
+        print(
+            "DEBUG",
+            javascript,
+            page.evaluate("scrollY"),
+            page.evaluate("document.activeElement.outerHTML.slice(0,80)"),
+            _top_of_first_result(page),
+        )
+        assert 0 < _top_of_first_result(page) <= 844
 
 
 def test_on_a_desktop_the_esc_hint_is_offered(world, browse):
