@@ -175,6 +175,13 @@ def all_organizations() -> QuerySet[Organization]:
     return Organization.objects.order_by("name")
 
 
+def hsds_organizations_with_members(hsds_organization_ids: Any) -> set[str]:
+    """Of these directory organization ids, those a member organization has claimed: their
+    services take referrals through Lantern (someone is there to answer)."""
+    linked = Organization.objects.filter(hsds_organization_id__in=list(hsds_organization_ids))
+    return {str(pk) for pk in linked.values_list("hsds_organization_id", flat=True)}
+
+
 def organizations_overview() -> QuerySet[Organization]:
     """Every member organization with its linked listing, how many people are in force,
     whether one of them is an admin, and how many invitations are still open (the coalition

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from lantern.accounts.roles import Capability
-from lantern.accounts.selectors import has_capability
+from lantern.accounts.selectors import has_capability, hsds_organizations_with_members
 from lantern.core import postcodes
 from lantern.geography.outlines import static_paths
 from lantern.matching import engine, labels, policy
@@ -268,6 +268,13 @@ def advocate_search(request: HttpRequest) -> HttpResponse:
         )
         now = timezone.now()
         rows = [_row(item, now) for item in page.items]
+        # "Hold and refer" only where someone answers referrals (a member organization's
+        # listing); elsewhere the row's phone is the way, and no form ends in a refusal.
+        receiving = hsds_organizations_with_members(
+            item.service.get("organization", {}).get("id") for item in page.items
+        )
+        for item, row in zip(page.items, rows, strict=True):
+            row["takes_referrals"] = item.service.get("organization", {}).get("id") in receiving
         person = QueryDict(mutable=True)
         for name in PERSON_FIELDS:
             values = [v for v in request.GET.getlist(name) if v]

@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from lantern.testing import PERSONAS, make_listing
+from lantern.testing import PERSONAS, HsdsOrganizationFactory, make_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +174,20 @@ def test_results_say_what_each_serves_and_mark_a_place_too_far_for_tonight(world
     assert all("Serves what was asked: Offers a safe place to stay tonight" in r for r in rows)
     assert "Farther away: more than 80 km from you" in rows[-1]
     assert all('data-testid="farther-away"' not in r for r in rows[:-1])
+
+
+def test_hold_and_refer_is_offered_only_where_a_member_organization_answers(world):
+    outside = make_listing(
+        org=HsdsOrganizationFactory(name="Fictional Outside Org"), name="Outside"
+    )
+    html = search(world["advocate_a"].client(), limit=50)
+    rows = {
+        row.split('data-id="', 1)[1].split('"', 1)[0]: row
+        for row in html.split('data-testid="advocate-result"')[1:]
+    }
+    outside_row = rows[str(outside.service_id)]
+    assert 'data-testid="hold-and-refer"' not in outside_row
+    assert "Not on Lantern: call to refer." in outside_row
+    member_row = rows[str(world.b_public.service_id)]
+    assert 'data-testid="hold-and-refer"' in member_row
+    assert "Not on Lantern" not in member_row

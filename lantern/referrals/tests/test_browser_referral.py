@@ -40,7 +40,7 @@ def test_hold_refer_accept_round_trip(page, chromium, live_server):
     row.get_by_test_id("hold-and-refer").click()
     expect(page.get_by_role("heading", name="Hold and refer")).to_be_visible()
     expect(page.get_by_label("Age", exact=True)).to_have_value("31")
-    expect(page.get_by_role("textbox", name="Languages")).to_have_value("es")
+    expect(page.get_by_role("checkbox", name="Spanish", exact=True)).to_be_checked()
     expect(page.get_by_label("Hold one place for 90 minutes")).to_be_checked()
     assert axe_violations(page) == []
 
