@@ -282,6 +282,8 @@ def server_env(database_url: str) -> dict[str, str]:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "LANTERN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": "127.0.0.1",
+            # Production requires it (lantern.E006); the load sends no message with a link.
+            "LANTERN_SITE_URL": "https://lantern.bench.test",
             "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS is the proxy's job
             # Production refuses backends that print messages; the load sends none.
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",

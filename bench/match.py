@@ -212,19 +212,25 @@ def start_load(extra: str) -> subprocess.Popen:
         start_new_session=True,
     )
     ready = threading.Event()
+    started = threading.Event()
 
     def relay() -> None:
         for line in load.stderr or ():
             sys.stderr.write(line)
             if line.startswith("[load] load:"):
+                started.set()
                 ready.set()
         ready.set()  # it ended
 
     threading.Thread(target=relay, daemon=True).start()
-    if not ready.wait(LOAD_READY_TIMEOUT_S) or load.poll() is not None:
+    # "Ready" because it ended is not started: a load that failed (a refused migration, say)
+    # must stop the run, never leave rows marked "with_load" that ran without it.
+    if not ready.wait(LOAD_READY_TIMEOUT_S) or not started.is_set() or load.poll() is not None:
         stop_load(load)
         raise SystemExit("bench/load.py did not start its clients")
     time.sleep(LOAD_SETTLE_S)
+    if load.poll() is not None:
+        raise SystemExit("bench/load.py stopped before the measurement began")
     return load
 
 
