@@ -295,6 +295,9 @@ def advocate_search(request: HttpRequest) -> HttpResponse:
                         "name": r["name"],
                         "point": r["point"],
                         "status": r["status"],
+                        # Beyond tonight's travel radius: drawn, but the first view
+                        # frames the places within reach.
+                        "far": bool(r.get("farther_away")),
                     }
                     for number, r in enumerate(rows, start=1)
                     if r["point"] is not None

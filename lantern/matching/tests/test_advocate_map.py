@@ -95,3 +95,20 @@ def test_the_search_centre_label_is_translated(world, outlines_dir):
     html = client.get(URL, {"postcode": "60601"}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert _attribute(html, "data-centre")["label"] == "Centro de la búsqueda: código postal 60601"
     assert _map_config(html)["outlines"]["attribution"] == "Contornos: Oficina del Censo de EE. UU."
+
+
+def test_markers_say_which_places_are_beyond_tonights_radius(world, outlines_dir):
+    from lantern.testing import make_listing
+
+    far = make_listing(org=world.hsds_c, name="Far Shelter", latitude=41.85, longitude=-81.9)
+    html = (
+        world["advocate_a"]
+        .client()
+        .get(URL, {"latitude": "41.85", "longitude": "-87.65", "help_types": "emergency-shelter"})
+        .content.decode()
+    )
+    markers = {m["id"]: m for m in _attribute(html, "data-markers")}
+    assert markers[str(far.service_id)]["far"] is True
+    assert [m["far"] for i, m in markers.items() if i != str(far.service_id)] == [False] * (
+        len(markers) - 1
+    )

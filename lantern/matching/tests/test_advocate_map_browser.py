@@ -102,3 +102,33 @@ def test_a_tile_server_is_used_instead_of_the_outlines(page, live_server, built_
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("Test tiles")
     assert page.locator("#map path.outline-state").count() == 0
     assert not any("/static/geography/" in url for url in requests)
+
+
+def test_the_first_view_frames_the_places_within_tonights_reach(page, live_server, built_outlines):
+    cache.clear()
+    world = build_world()
+    make_listing(org=world.hsds_c, name="Lakeside Refuge", latitude=41.89, longitude=-87.62)
+    make_listing(org=world.hsds_c, name="Faraway Refuge", latitude=29.76, longitude=-95.37)
+    browser_log_in(
+        page,
+        world["advocate_a"].user,
+        "/advocate/search/?postcode=60601&help_types=emergency-shelter",
+    )
+    far_row = page.get_by_test_id("advocate-result").filter(has_text="Faraway Refuge")
+    expect(far_row.get_by_test_id("farther-away")).to_be_visible()
+    number = far_row.get_by_test_id("result-number").inner_text()
+    map_box = page.locator("#map").bounding_box()
+    markers = page.locator("#map .result-marker")
+    expect(markers.first).to_be_attached()
+
+    def inside(i: int) -> bool:
+        box = markers.nth(i).bounding_box()
+        return (
+            box is not None
+            and map_box["x"] <= box["x"] <= map_box["x"] + map_box["width"]
+            and map_box["y"] <= box["y"] <= map_box["y"] + map_box["height"]
+        )
+
+    shown = {markers.nth(i).inner_text(): inside(i) for i in range(markers.count())}
+    assert shown[number] is False  # Houston is on the map, outside the first view
+    assert [near for n, near in shown.items() if n != number] == [True] * (len(shown) - 1)

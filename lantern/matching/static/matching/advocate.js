@@ -133,12 +133,18 @@
       drawOutlines(map, cfg.outlines);
     }
     var points = [];
+    var farPoints = [];
     markers.forEach(function (m) {
       var marker = L.marker(m.point, { icon: resultIcon(m), keyboard: false });
       marker.bindTooltip(textLabel(m.name));
       marker.addTo(map);
-      points.push(m.point);
+      (m.far ? farPoints : points).push(m.point);
     });
+    // Places beyond tonight's travel radius are on the map but outside the first view,
+    // unless nothing is within reach (then they are all there is to show).
+    if (!points.length) {
+      points = farPoints;
+    }
     if (centre) {
       drawCentre(map, centre);
       points.push(centre.point);
