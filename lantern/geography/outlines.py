@@ -147,12 +147,23 @@ def static_paths(directory: Path | None = None) -> dict[str, Any] | None:
     """The static-file paths a map fetches (the states, and each state's counties), or None
     before the outlines are built."""
     directory = directory or outlines_directory()
+    # Every advocate search asks: once built, the listing is remembered (a rebuild while
+    # the server runs needs a restart, as for the outlines themselves); before, each call
+    # looks again, so a build is seen without one.
+    known = _STATIC_PATHS.get(directory)
+    if known is not None:
+        return known
     if not (directory / STATES_FILE).is_file():
         return None
-    return {
+    found = {
         "states": f"{STATIC_PREFIX}/{STATES_FILE}",
         "counties": {
             path.stem: f"{STATIC_PREFIX}/{COUNTIES_FOLDER}/{path.name}"
             for path in sorted((directory / COUNTIES_FOLDER).glob("*.geojson"))
         },
     }
+    _STATIC_PATHS[directory] = found
+    return found
+
+
+_STATIC_PATHS: dict[Path, dict[str, Any]] = {}

@@ -270,11 +270,10 @@ def advocate_search(request: HttpRequest) -> HttpResponse:
         rows = [_row(item, now) for item in page.items]
         # "Hold and refer" only where someone answers referrals (a member organization's
         # listing); elsewhere the row's phone is the way, and no form ends in a refusal.
-        receiving = hsds_organizations_with_members(
-            item.service.get("organization", {}).get("id") for item in page.items
-        )
-        for item, row in zip(page.items, rows, strict=True):
-            row["takes_referrals"] = item.service.get("organization", {}).get("id") in receiving
+        owners = [item.service.get("organization", {}).get("id") for item in page.items]
+        receiving = hsds_organizations_with_members(owners)
+        for owner, row in zip(owners, rows, strict=True):
+            row["takes_referrals"] = owner in receiving
         person = QueryDict(mutable=True)
         for name in PERSON_FIELDS:
             values = [v for v in request.GET.getlist(name) if v]

@@ -160,7 +160,8 @@ def _places_open(count: int, unit: str | None, ngettext: Ngettext) -> str:
     return text % {"count": count, "unit": unit}
 
 
-def _ago(minutes: int, gettext: Gettext, ngettext: Ngettext) -> str:
+def ago_text(minutes: int, gettext: Gettext, ngettext: Ngettext) -> str:
+    """'2 days ago', in the steps every "updated ..." uses (results, holds on old figures)."""
     if minutes < 1:
         return gettext("just now")
     if minutes < 60:
@@ -218,7 +219,7 @@ def reason_text(
     code, params = reason.code, reason.params
     if code in (OPEN, AGING):
         what = _places_open(int(params["available"]), params.get("unit"), ngettext)
-        when = _ago(int(params["minutes"]), gettext, ngettext)
+        when = ago_text(int(params["minutes"]), gettext, ngettext)
         if code == OPEN:
             return gettext("%(what)s, updated %(when)s") % {"what": what, "when": when}
         return gettext("%(what)s, updated %(when)s. Call to check.") % {
@@ -226,12 +227,12 @@ def reason_text(
             "when": when,
         }
     if code == FULL:
-        when = _ago(int(params["minutes"]), gettext, ngettext)
+        when = ago_text(int(params["minutes"]), gettext, ngettext)
         return gettext("Full, updated %(when)s") % {"when": when}
     if code == "unknown_availability":
         if params.get("minutes") is None:
             return gettext("No count of open places yet. Call first.")
-        when = _ago(int(params["minutes"]), gettext, ngettext)
+        when = ago_text(int(params["minutes"]), gettext, ngettext)
         return gettext("Open places not known, last update %(when)s. Call first.") % {"when": when}
     if code in ("distance", "distance_away"):
         return _distance_text(params, code == "distance_away", gettext)

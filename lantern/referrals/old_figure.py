@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext
 
 from lantern.matching.engine import OPEN, Reason
-from lantern.matching.reasons import reason_text
+from lantern.matching.reasons import ago_text, reason_text
 from lantern.referrals.holds import Figure
 from lantern.referrals.models import Hold
 
@@ -47,26 +47,11 @@ def figure_text(figure: Figure, now: datetime, *, translate: bool = True) -> str
     return reason_text(reason)
 
 
-def age_text(minutes: int) -> str:
-    """'2 days ago': the same words and steps as the match results' "updated ..."."""
-    if minutes < 1:
-        return gettext("just now")
-    if minutes < 60:
-        return ngettext("%(count)d minute ago", "%(count)d minutes ago", minutes) % {
-            "count": minutes
-        }
-    hours = minutes // 60
-    if hours < 48:
-        return ngettext("%(count)d hour ago", "%(count)d hours ago", hours) % {"count": hours}
-    days = hours // 24
-    return ngettext("%(count)d day ago", "%(count)d days ago", days) % {"count": days}
-
-
 def hold_note(hold: Hold | None) -> str:
     """What both sides see beside a hold placed on an old figure, '' otherwise."""
     if hold is None or not hold.on_old_figure or hold.figure_updated_at is None:
         return ""
-    when = age_text(_minutes(hold.created, hold.figure_updated_at))
+    when = ago_text(_minutes(hold.created, hold.figure_updated_at), gettext, ngettext)
     return gettext("Hold placed on a figure updated %(when)s") % {"when": when}
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from lantern.accounts import policy
 from lantern.accounts.membership_services import InvitationError
@@ -59,6 +60,7 @@ class OrganizationForm(forms.Form):
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 @verified_staff
 def organizations(request: HttpRequest) -> HttpResponse:
     if not policy.may_create_organization(request.user):
@@ -84,7 +86,5 @@ def organizations(request: HttpRequest) -> HttpResponse:
                 message = _("%(name)s added. Invite its first admin from People.")
             messages.success(request, message % {"name": organization.name})
             return redirect("staff-organizations")
-    elif request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponse(status=405)
     context = {"organizations": organizations_overview(), "form": form}
     return render(request, "staff/organizations.html", context, status=400 if form.errors else 200)

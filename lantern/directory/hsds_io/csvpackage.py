@@ -14,7 +14,7 @@ import json
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from lantern.directory.hsds_io.schemas import hsds_schemas
+from lantern.directory.hsds_io.schemas import csv_table_nodes
 from lantern.directory.hsds_io.tabular import _OWNER_ORDER, TABLES, TABLES_BY_NAME
 
 if TYPE_CHECKING:
@@ -50,22 +50,11 @@ def _schema_types() -> dict[str, dict[str, str]]:
     """Table -> column -> JSON type, from the compiled HSDS schemas (for a package without
     a usable descriptor: `count` and `timezone` are numbers though Lantern keeps neither)."""
     found: dict[str, dict[str, str]] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("path", "")).endswith(".csv") and isinstance(node.get("name"), str):
-                columns = found.setdefault(node["name"], {})
-                for column, prop in node.get("properties", {}).items():
-                    if prop.get("type") in ("number", "integer", "boolean"):
-                        columns[column] = prop["type"]
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for schema in hsds_schemas().values():
-        walk(schema)
+    for name, node in csv_table_nodes():
+        columns = found.setdefault(name, {})
+        for column, prop in node.get("properties", {}).items():
+            if prop.get("type") in ("number", "integer", "boolean"):
+                columns[column] = prop["type"]
     return found
 
 

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,22 @@ def _validators(directory: Path) -> dict[str, Any]:
         name: Draft202012Validator(schema, format_checker=checker)
         for name, schema in _load_schemas(directory).items()
     }
+
+
+def csv_table_nodes() -> Iterator[tuple[str, dict[str, Any]]]:
+    """(table name, schema object) for every place the compiled schemas describe a table of
+    the tabular package (`"path": "<table>s.csv"`), in schema order; a table nested in
+    several documents comes once per place."""
+
+    def walk(node: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        if isinstance(node, dict):
+            if str(node.get("path", "")).endswith(".csv") and isinstance(node.get("name"), str):
+                yield node["name"], node
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    for schema in hsds_schemas().values():
+        yield from walk(schema)

@@ -19,6 +19,7 @@ from lantern.directory.hsds_io import (
     public_viewer,
     unredacted_viewer,
 )
+from lantern.directory.hsds_io.schemas import csv_table_nodes
 from lantern.directory.models import (
     Address,
     Location,
@@ -95,22 +96,12 @@ def test_the_compiled_schema_has_no_remote_references():
 
 
 def _hsds_tables() -> dict[str, dict[str, Any]]:
-    """Every table the compiled schemas describe: name -> its JSON schema object."""
+    """Every table the compiled schemas describe: name -> its JSON schema object (the first
+    place it is described)."""
     tables: dict[str, dict[str, Any]] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            path = node.get("path")
-            if node.get("type") == "object" and isinstance(path, str) and path.endswith(".csv"):
-                tables.setdefault(node["name"], node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for schema in hsds_schemas().values():
-        walk(schema)
+    for name, node in csv_table_nodes():
+        if node.get("type") == "object":
+            tables.setdefault(name, node)
     return tables
 
 
