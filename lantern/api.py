@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError
 
 from lantern.accounts.api_auth import api_user, optional_auth, unauthenticated_answer, write_auth
 from lantern.accounts.selectors import memberships_of
+from lantern.cases.api import router as cases_router
 from lantern.consent.api import router as consent_router
 from lantern.core.api_errors import install_error_handlers
 from lantern.directory.api import router as directory_router
@@ -162,3 +163,4 @@ api.add_router("/", consent_router)
 # Before the referrals router: `/referrals/{referral_id}` would take "metrics" for an id.
 api.add_router("/", metrics_router)
 api.add_router("/", referrals_router)
+api.add_router("/", cases_router)

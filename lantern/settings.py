@@ -21,6 +21,7 @@ from lantern.core.env import (
     env_list,
     env_str,
     new_encryption_key,
+    new_blind_index_key,
     new_secret_key,
     read_secrets_file,
 )
@@ -41,7 +42,12 @@ _secret_key = env_str("SECRET_KEY") or _file_secrets.get("SECRET_KEY")
 _encryption_keys = env_str("LANTERN_ENCRYPTION_KEYS") or _file_secrets.get(
     "LANTERN_ENCRYPTION_KEYS"
 )
-LANTERN_EPHEMERAL_SECRETS = not PRODUCTION and not (_secret_key and _encryption_keys)
+_blind_index_key = env_str("LANTERN_BLIND_INDEX_KEY") or _file_secrets.get(
+    "LANTERN_BLIND_INDEX_KEY"
+)
+LANTERN_EPHEMERAL_SECRETS = not PRODUCTION and not (
+    _secret_key and _encryption_keys and _blind_index_key
+)
 
 # DEBUG only when asked for (DEBUG=1): it shows tracebacks and settings to anyone.
 DEBUG = env_bool("DEBUG", False)
@@ -58,6 +64,17 @@ LANTERN_ENCRYPTION_KEYS = [
     for key in (_encryption_keys or ("" if PRODUCTION else new_encryption_key())).split(",")
     if key.strip()
 ]
+
+# The HMAC key of the blind indexes that let case aliases be searched without decrypting
+# (lantern.cases.blind). Changing it makes every stored index unmatchable.
+LANTERN_BLIND_INDEX_KEY = _blind_index_key or ("" if PRODUCTION else new_blind_index_key())
+
+# Case documents: sealed files (each under its case's own key) in this folder, at most this
+# many bytes each.
+LANTERN_CASE_DOCUMENT_DIR = Path(
+    env_str("LANTERN_CASE_DOCUMENT_DIR", str(VAR_DIR / "case-documents")) or "var/case-documents"
+)
+LANTERN_CASE_DOCUMENT_MAX_BYTES = env_int("LANTERN_CASE_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,6 +98,7 @@ INSTALLED_APPS = [
     "lantern.notify",
     "lantern.consent",
     "lantern.referrals",
+    "lantern.cases",
     "lantern.findhelp",
     "lantern.staff",
 ]

@@ -32,6 +32,7 @@ urlpatterns = [
     # A neutral prefix: these links travel in e-mails and texts that others may see.
     path("desk/requests/", include("lantern.findhelp.desk_urls", namespace="help_requests")),
     path("desk/", include("lantern.referrals.urls")),
+    path("cases/", include("lantern.cases.urls")),
     path("accounts/", include("lantern.accounts.urls")),
     path("", include("lantern.directory.urls")),
     # A readable reference built from the OpenAPI document (no script, no other origin).

@@ -27,6 +27,10 @@ class Capability(StrEnum):
     VIEW_METRICS = "view_metrics"  # coalition-wide aggregates
     MANAGE_MEMBERS = "manage_members"  # invite, confirm and remove their organization's people
     ADMINISTER_COALITION = "administer_coalition"  # Django's admin; onboarding organizations
+    KEEP_CASES = "keep_cases"  # open case records and work on the ones assigned to them
+    SUPERVISE_CASES = "supervise_cases"  # every case of their organization; approvals, handover
+    KEEP_LEGAL_RECORDS = "keep_legal_records"  # legal holds and compelled-disclosure records
+    SET_RETENTION = "set_retention"  # their organization's case retention schedule
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Role:
         C.REFER,
         C.ANSWER_REFERRALS,
         C.ADVOCATE_SEARCH,
+        C.KEEP_CASES,
     )
     ADVOCATE = register(
         "advocate",
@@ -87,8 +92,28 @@ class Role:
         C.ANSWER_HELP_REQUESTS,
         C.ADVOCATE_SEARCH,
         C.REVOKE_CONSENT,
+        C.KEEP_CASES,
     )
-    ORGANIZATION_ADMIN = register("organization_admin", _("Organization admin"), C.MANAGE_MEMBERS)
+    ORGANIZATION_ADMIN = register(
+        "organization_admin",
+        _("Organization admin"),
+        C.MANAGE_MEMBERS,
+        C.KEEP_LEGAL_RECORDS,
+        C.SET_RETENTION,
+    )
+    CASEWORKER = register(
+        "caseworker", _("Caseworker"), C.KEEP_CASES, C.REFER, C.ADVOCATE_SEARCH, C.REVOKE_CONSENT
+    )
+    CASE_SUPERVISOR = register(
+        "case_supervisor",
+        _("Case supervisor"),
+        C.KEEP_CASES,
+        C.SUPERVISE_CASES,
+        C.KEEP_LEGAL_RECORDS,
+        C.REFER,
+        C.ADVOCATE_SEARCH,
+        C.REVOKE_CONSENT,
+    )
     COALITION_ADMIN = register(
         "coalition_admin",
         _("Coalition admin"),

@@ -31,8 +31,33 @@ class Category(models.TextChoices):
     DOCUMENTS = "documents", _("Documents they need")
 
 
-# The catalogue's codes, in the order people are asked about them.
+# The referral catalogue's codes, in the order people are asked about them.
 CATEGORIES: tuple[str, ...] = tuple(Category.values)
+
+
+class CaseGroup(models.TextChoices):
+    """The groups of a case record a consent can cover (the "case" catalogue)."""
+
+    IDENTITY = "identity", _("Who they are: name or alias, age, gender, citizenship, language")
+    CONTACT = "contact", _("How to reach them safely")
+    TRAFFICKING = "trafficking", _("What happened: trafficking status, exploitation, places")
+    PLAN = "plan", _("Their service plan: goals and tasks")
+    ASSESSMENTS = "assessments", _("How things are going: outcome assessments")
+    NOTES = "notes", _("Caseworkers' notes")
+    DOCUMENTS = "documents", _("Documents")
+
+
+class Catalogue(models.TextChoices):
+    """One catalogue of items per kind of record a consent can be about."""
+
+    REFERRAL = "referral", _("Items of a referral")
+    CASE = "case", _("Groups of a case record")
+
+
+CATALOGUES: dict[str, tuple[str, ...]] = {
+    Catalogue.REFERRAL: CATEGORIES,
+    Catalogue.CASE: tuple(CaseGroup.values),
+}
 
 
 class Method(models.TextChoices):
@@ -69,8 +94,11 @@ class ConsentRecord(models.Model):
         related_name="consents_granted",
         help_text=_("The organization of the person who attested the consent."),
     )
+    catalogue = models.CharField(
+        max_length=16, choices=Catalogue.choices, default=Catalogue.REFERRAL
+    )
     categories = models.JSONField(
-        default=list, help_text=_("Codes from the catalogue of personal items.")
+        default=list, help_text=_("Codes from the consent's catalogue of personal items.")
     )
     purpose = models.CharField(
         max_length=PURPOSE_MAX_LENGTH,
@@ -125,6 +153,9 @@ class ConsentRecord(models.Model):
             models.CheckConstraint(condition=~Q(purpose=""), name="consent_purpose_not_blank"),
             models.CheckConstraint(
                 condition=Q(method__in=Method.values), name="consent_method_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(catalogue__in=Catalogue.values), name="consent_catalogue_known"
             ),
             models.CheckConstraint(
                 condition=(Q(subject_type="") & Q(subject_id=""))

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from lantern.consent import policy
-from lantern.consent.models import CATEGORIES, ConsentRecord
+from lantern.consent.models import CATALOGUES, ConsentRecord
 from lantern.core.errors import NotFound
 
 State = Literal["active", "expired", "revoked"]
@@ -39,7 +39,8 @@ def consent_allows(
         return False
     if str(consent.recipient_id) != str(recipient_id):
         return False
-    return category in CATEGORIES and category in (consent.categories or [])
+    codes = CATALOGUES.get(consent.catalogue, ())
+    return category in codes and category in (consent.categories or [])
 
 
 def consent_state(consent: ConsentRecord, at: datetime | None = None) -> State:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from lantern.accounts.models import Membership, Organization
 from lantern.audit.services import audit_record
 from lantern.consent.models import (
-    CATEGORIES,
+    CATALOGUES,
     PURPOSE_MAX_LENGTH,
     SUBJECT_ID_MAX_LENGTH,
     SUBJECT_TYPE_MAX_LENGTH,
@@ -30,16 +30,17 @@ from lantern.consent.models import (
 OBJECT_TYPE = "consent"
 
 
-def _clean_categories(categories: Any) -> list[str]:
+def _clean_categories(categories: Any, catalogue: str) -> list[str]:
     if isinstance(categories, str) or not isinstance(categories, Sequence):
         raise ValidationError({"categories": "must be a list of category codes"})
     if not categories:
         raise ValidationError({"categories": "choose at least one kind of item to share"})
-    unknown = sorted({str(c) for c in categories if not isinstance(c, str) or c not in CATEGORIES})
+    codes = CATALOGUES[catalogue]
+    unknown = sorted({str(c) for c in categories if not isinstance(c, str) or c not in codes})
     if unknown:
         raise ValidationError({"categories": f"unknown categories: {', '.join(unknown)}"})
     # Stored once each, in catalogue order, so equal consents look equal.
-    return [code for code in CATEGORIES if code in categories]
+    return [code for code in codes if code in categories]
 
 
 def _clean_purpose(purpose: Any) -> str:
@@ -104,6 +105,7 @@ def consent_record(
     subject_type: str = "",
     subject_id: str = "",
     self_attested: bool = False,
+    catalogue: str = "referral",
 ) -> ConsentRecord:
     """Record a consent the person gave, attested by `actor` (a member of
     `granted_by_organization`). Expiry is mandatory and at most
@@ -111,9 +113,14 @@ def consent_record(
 
     `self_attested`: the person gave it themselves online (a survivor ticking a box, with
     no account): there is no attester, so `actor` must be None, nobody is recorded as
-    attesting and the audit event says "survivor"."""
+    attesting and the audit event says "survivor".
+
+    `catalogue` names the kind of record the items come from ("referral", "case"): the
+    categories are checked against that catalogue only."""
     now = timezone.now()
-    clean_categories = _clean_categories(categories)
+    if catalogue not in CATALOGUES:
+        raise ValidationError({"catalogue": f"must be one of {', '.join(CATALOGUES)}"})
+    clean_categories = _clean_categories(categories, catalogue)
     clean_purpose = _clean_purpose(purpose)
     if method not in Method.values:
         raise ValidationError({"method": f"must be one of {', '.join(Method.values)}"})
@@ -134,6 +141,7 @@ def consent_record(
     consent = ConsentRecord.objects.create(
         recipient=recipient,
         granted_by_organization=granted_by_organization,
+        catalogue=catalogue,
         categories=clean_categories,
         purpose=clean_purpose,
         method=method,
@@ -152,6 +160,7 @@ def consent_record(
         detail={
             "recipient_id": str(recipient.pk),
             "granted_by_organization_id": str(granted_by_organization.pk),
+            "catalogue": catalogue,
             "categories": clean_categories,
             "method": method,
             "expires_at": clean_expires_at.isoformat(),

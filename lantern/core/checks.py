@@ -79,6 +79,16 @@ def production_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 id="lantern.E003",
             )
         )
+    if len(str(getattr(settings, "LANTERN_BLIND_INDEX_KEY", "") or "")) < 32:
+        errors.append(
+            Error(
+                "LANTERN_BLIND_INDEX_KEY is missing or shorter than 32 characters",
+                hint="Set LANTERN_BLIND_INDEX_KEY to 32+ random characters (python -c "
+                "'import secrets; print(secrets.token_urlsafe(32))'); keep it: case aliases "
+                "are searched through it.",
+                id="lantern.E007",
+            )
+        )
     if str(settings.EMAIL_BACKEND) in UNSAFE_EMAIL_BACKENDS:
         errors.append(
             Error(

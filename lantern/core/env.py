@@ -62,7 +62,7 @@ PUBLISHED_SECRET_KEYS = frozenset({"lantern-insecure-development-key-never-use-i
 PUBLISHED_ENCRYPTION_KEYS = frozenset({"xeRX_-L_IQW9rdRQTmlm1xDc3uIy6wNBLEbbW_V6itY="})
 
 # The names a secrets file may set; anything else in it is refused.
-SECRET_NAMES = ("SECRET_KEY", "LANTERN_ENCRYPTION_KEYS")
+SECRET_NAMES = ("SECRET_KEY", "LANTERN_ENCRYPTION_KEYS", "LANTERN_BLIND_INDEX_KEY")
 
 
 def new_secret_key() -> str:
@@ -94,22 +94,42 @@ def read_secrets_file(path: Path) -> dict[str, str]:
     return values
 
 
+def new_blind_index_key() -> str:
+    """The HMAC key of the blind indexes (case aliases, duplicate checks): 32 random bytes."""
+    return secrets.token_urlsafe(32)
+
+
+def _new_secret(name: str) -> str:
+    makers = {
+        "SECRET_KEY": new_secret_key,
+        "LANTERN_ENCRYPTION_KEYS": new_encryption_key,
+        "LANTERN_BLIND_INDEX_KEY": new_blind_index_key,
+    }
+    return makers[name]()
+
+
 def write_secrets_file(path: Path) -> bool:
     """Create the secrets file with new random secrets, readable by its owner only.
 
-    An existing file is left alone (its keys decrypt the data already stored); returns
-    whether a file was written."""
+    An existing file keeps every value it has (its keys decrypt the data already stored);
+    a secret it lacks (one added in a later version) is appended. Returns whether anything
+    was written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = (
-        "# Lantern secrets for this install only (generated; never commit or share).\n"
-        "# Losing LANTERN_ENCRYPTION_KEYS makes encrypted personal fields unreadable.\n"
-        f"SECRET_KEY={new_secret_key()}\n"
-        f"LANTERN_ENCRYPTION_KEYS={new_encryption_key()}\n"
-    )
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return False
+        missing = [name for name in SECRET_NAMES if name not in read_secrets_file(path)]
+        if not missing:
+            return False
+        with path.open("a", encoding="utf-8") as fh:
+            fh.writelines(f"{name}={_new_secret(name)}\n" for name in missing)
+        return True
+    text = (
+        "# Lantern secrets for this install only (generated; never commit or share).\n"
+        "# Losing LANTERN_ENCRYPTION_KEYS makes encrypted personal fields unreadable;\n"
+        "# losing LANTERN_BLIND_INDEX_KEY makes case aliases unsearchable.\n"
+        + "".join(f"{name}={_new_secret(name)}\n" for name in SECRET_NAMES)
+    )
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
     return True

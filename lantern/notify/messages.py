@@ -63,6 +63,44 @@ KINDS: dict[str, MessageKind] = {
             email_lead=_("A request in Lantern needs an answer soon. Log in to see it:"),
             sms=_("Lantern: a request needs an answer soon. %(url)s"),
         ),
+        MessageKind(
+            code="case_edited",
+            subject=_("A record you keep was changed"),
+            email_lead=_("Someone else changed a record you keep in Lantern. Log in to see it:"),
+            sms=_("Lantern: a record you keep was changed. %(url)s"),
+        ),
+        MessageKind(
+            code="case_assigned",
+            subject=_("A record was given to you in Lantern"),
+            email_lead=_("A record in Lantern was given to you. Log in to see it:"),
+            sms=_("Lantern: a record was given to you. %(url)s"),
+        ),
+        MessageKind(
+            code="case_task_due",
+            subject=_("A task is due in Lantern"),
+            email_lead=_("A task of yours in Lantern is due. Log in to see it:"),
+            sms=_("Lantern: a task of yours is due. %(url)s"),
+        ),
+        MessageKind(
+            code="case_approval_pending",
+            subject=_("Something waits for your approval in Lantern"),
+            email_lead=_("Something in Lantern waits for your approval. Log in to see it:"),
+            sms=_("Lantern: something waits for your approval. %(url)s"),
+        ),
+        MessageKind(
+            code="case_approval_decided",
+            subject=_("A supervisor answered in Lantern"),
+            email_lead=_("A supervisor answered something you sent in Lantern. Log in to see it:"),
+            sms=_("Lantern: a supervisor answered. %(url)s"),
+        ),
+        MessageKind(
+            code="case_shared",
+            subject=_("A record was shared with your organization"),
+            email_lead=_(
+                "A record was shared with your organization in Lantern. Log in to see it:"
+            ),
+            sms=_("Lantern: a record was shared with your organization. %(url)s"),
+        ),
     )
 }
 

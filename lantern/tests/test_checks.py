@@ -29,6 +29,7 @@ def production(settings):
     settings.EMAIL_BACKEND = SMTP
     settings.LANTERN_SMS_BACKEND = HTTP_SMS
     settings.SITE_URL = "https://lantern.example.test"
+    settings.LANTERN_BLIND_INDEX_KEY = "b" * 43
     return settings
 
 
@@ -133,3 +134,10 @@ def test_the_wsgi_entry_point_refuses_to_serve_an_unsafe_production(production):
 def test_production_requires_an_https_site_url(production, site_url):
     production.SITE_URL = site_url
     assert _ids() == {"lantern.E006"}
+
+
+def test_production_refuses_a_missing_or_short_blind_index_key(production):
+    production.LANTERN_BLIND_INDEX_KEY = ""
+    assert _ids() == {"lantern.E007"}
+    production.LANTERN_BLIND_INDEX_KEY = "short"
+    assert _ids() == {"lantern.E007"}

@@ -20,11 +20,26 @@ def test_capabilities_are_what_the_policies_ask():
         Role.ADVOCATE,
         Role.PROVIDER_STAFF,
         Role.COALITION_ADMIN,
+        Role.CASEWORKER,
+        Role.CASE_SUPERVISOR,
     }
     assert roles_with(Capability.ANSWER_REFERRALS) == (Role.PROVIDER_STAFF,)
     assert set(roles_with(Capability.VIEW_METRICS)) == {Role.COALITION_ADMIN, Role.ANALYST}
     assert roles_with(Capability.MANAGE_MEMBERS) == (Role.ORGANIZATION_ADMIN,)
     assert not REGISTRY[Role.COALITION_ADMIN].invitable
+    # Case records: nobody outside the organization's caseworkers and supervisors.
+    assert set(roles_with(Capability.KEEP_CASES)) == {
+        Role.ADVOCATE,
+        Role.PROVIDER_STAFF,
+        Role.CASEWORKER,
+        Role.CASE_SUPERVISOR,
+    }
+    assert roles_with(Capability.SUPERVISE_CASES) == (Role.CASE_SUPERVISOR,)
+    assert set(roles_with(Capability.KEEP_LEGAL_RECORDS)) == {
+        Role.ORGANIZATION_ADMIN,
+        Role.CASE_SUPERVISOR,
+    }
+    assert roles_with(Capability.SET_RETENTION) == (Role.ORGANIZATION_ADMIN,)
 
 
 def test_a_role_is_registered_once():

@@ -35,6 +35,18 @@ def test_write_secrets_file_keeps_an_existing_file(tmp_path):
     assert path.read_text() == before
 
 
+def test_write_secrets_file_adds_a_secret_an_older_file_lacks(tmp_path):
+    path = tmp_path / "secrets.env"
+    path.write_text("SECRET_KEY=kept-as-it-is\nLANTERN_ENCRYPTION_KEYS=kept-too\n")
+    path.chmod(0o600)
+    assert write_secrets_file(path) is True
+    values = read_secrets_file(path)
+    assert values["SECRET_KEY"] == "kept-as-it-is"
+    assert values["LANTERN_ENCRYPTION_KEYS"] == "kept-too"
+    assert len(values["LANTERN_BLIND_INDEX_KEY"]) >= 32
+    assert write_secrets_file(path) is False
+
+
 def test_an_absent_secrets_file_reads_as_empty(tmp_path):
     assert read_secrets_file(tmp_path / "missing.env") == {}
 

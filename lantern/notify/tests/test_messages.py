@@ -34,6 +34,12 @@ EXPECTED_KINDS = {
     "referral_reminder",
     "referral_escalation",
     "hold_expiring",
+    "case_edited",
+    "case_assigned",
+    "case_task_due",
+    "case_approval_pending",
+    "case_approval_decided",
+    "case_shared",
 }
 
 

@@ -1,0 +1,5 @@
+"""Case API: sharing (filled in by its owner; the lead's skeleton)."""
+
+from ninja import Router
+
+router = Router(tags=["cases"])

@@ -1,0 +1,176 @@
+"""Reads of case records, already cut to what the user may see.
+
+A missing case and a case the user may not see both raise `NotFound`. These selectors
+return rows with their sealed fields still sealed: opening them is `reading.case_read`,
+which writes the audit event and the disclosure-log entry that every read of personal data
+needs.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from lantern.cases import policy
+from lantern.cases.models import Case, CaseAssignment, CaseSearchKey, CaseShare
+from lantern.cases.policy import Reach
+from lantern.consent.selectors import consent_allows
+from lantern.core.errors import NotFound
+
+
+def _get(model: Any, pk: Any) -> Any:
+    try:
+        return model.objects.filter(pk=pk).first()
+    except (ValidationError, ValueError, TypeError):
+        return None  # not a UUID: it cannot exist
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    """The cases of the user's own organizations they may work on (not shared ones)."""
+    return Case.objects.filter(policy.own_reach(user))
+
+
+def active_shares_for(user: Any) -> QuerySet[CaseShare]:
+    """Shares to the user's organizations whose consent is in force now."""
+    now = timezone.now()
+    return CaseShare.objects.filter(
+        recipient_id__in=policy.caseworker_org_ids(user),
+        consent__revoked_at__isnull=True,
+        consent__created__lte=now,
+        consent__expires_at__gt=now,
+        case__purged_at__isnull=True,
+    )
+
+
+def cases_shared_with(user: Any) -> QuerySet[Case]:
+    shares = active_shares_for(user).filter(case=OuterRef("pk"))
+    return Case.objects.filter(Exists(shares))
+
+
+def assigned_user_ids(case: Case) -> set[Any]:
+    return set(CaseAssignment.objects.filter(case=case).values_list("user_id", flat=True))
+
+
+def shared_reach(user: Any, case: Case) -> Reach | None:
+    """The groups the user's organizations were granted on this case, now; None if none."""
+    groups: set[str] = set()
+    may_add_notes = False
+    organization_id = None
+    for share in active_shares_for(user).filter(case=case).select_related("consent"):
+        granted = {
+            group
+            for group in policy.ALL_GROUPS
+            if consent_allows(share.consent, recipient_id=share.recipient_id, category=group)
+        }
+        if granted:
+            groups |= granted
+            may_add_notes = may_add_notes or share.may_add_notes
+            organization_id = organization_id or share.recipient_id
+    if not groups:
+        return None
+    return Reach(
+        "shared",
+        groups=frozenset(groups),
+        may_add_notes=may_add_notes,
+        organization_id=organization_id,
+    )
+
+
+def reach_for(user: Any, case: Case) -> Reach | None:
+    own = policy.own_reach_for(user, case, assigned_user_ids=assigned_user_ids(case))
+    if own is not None:
+        return own
+    if case.purged_at is not None:
+        return None
+    return shared_reach(user, case)
+
+
+def case_for_user(user: Any, case_id: Any) -> tuple[Case, Reach]:
+    """A case the user may see and how far, or 404 (missing and forbidden look the same)."""
+    case = _get(Case, case_id)
+    if case is None or (case.merged_into_id is not None and not _supervises(user, case)):
+        raise NotFound
+    reach = reach_for(user, case)
+    if reach is None:
+        raise NotFound
+    return case, reach
+
+
+def _supervises(user: Any, case: Case) -> bool:
+    return policy.may_supervise(user, case.organization_id)
+
+
+def case_for_edit(user: Any, case_id: Any) -> tuple[Case, Reach]:
+    """A case the user may change (own reach, not purged), or 404."""
+    case, reach = case_for_user(user, case_id)
+    if not policy.may_edit(reach, case):
+        raise NotFound
+    return case, reach
+
+
+def case_for_supervisor(user: Any, case_id: Any) -> Case:
+    case = _get(Case, case_id)
+    if case is None or not policy.may_supervise(user, case.organization_id):
+        raise NotFound
+    return case
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """A case-list search. Every part is optional; `alias_digests` are blind-index digests
+    of the alias the user typed (never the alias itself)."""
+
+    number: str = ""
+    status: str = ""
+    opened_from: date | None = None
+    opened_to: date | None = None
+    assignee_id: Any = None
+    alias_digests: tuple[str, ...] = ()
+
+
+def case_search(user: Any, query: CaseQuery) -> QuerySet[Case]:
+    cases = cases_visible_to(user).filter(merged_into__isnull=True)
+    if query.number:
+        cases = cases.filter(number__iexact=query.number.strip())
+    if query.status:
+        cases = cases.filter(status=query.status)
+    if query.opened_from:
+        cases = cases.filter(opened_on__gte=query.opened_from)
+    if query.opened_to:
+        cases = cases.filter(opened_on__lte=query.opened_to)
+    if query.assignee_id:
+        assigned = CaseAssignment.objects.filter(case=OuterRef("pk"), user_id=query.assignee_id)
+        cases = cases.filter(Exists(assigned))
+    if query.alias_digests:
+        # Every typed word must match one of the case's alias keys.
+        for digest in query.alias_digests:
+            keyed = CaseSearchKey.objects.filter(
+                case=OuterRef("pk"), organization_id=OuterRef("organization_id"), digest=digest
+            )
+            cases = cases.filter(Exists(keyed))
+    return cases.order_by("-opened_on", "-created")
+
+
+def duplicate_candidates(organization_id: Any, digests: set[str]) -> dict[Any, set[str]]:
+    """Cases of one organization sharing any of `digests`: case id -> the digests shared."""
+    found: dict[Any, set[str]] = {}
+    rows = CaseSearchKey.objects.filter(
+        organization_id=organization_id,
+        digest__in=sorted(digests),
+        case__purged_at__isnull=True,
+        case__merged_into__isnull=True,
+    ).values_list("case_id", "digest")
+    for case_id, digest in rows:
+        found.setdefault(case_id, set()).add(digest)
+    return found
+
+
+def cases_by_ids(ids: Any) -> QuerySet[Case]:
+    return Case.objects.filter(pk__in=list(ids))
+
+
+def overdue_filter(today: date) -> Q:
+    return Q(done_at__isnull=True, due_on__lt=today)
