@@ -29,11 +29,11 @@ def case_data(**overrides: Any) -> dict[str, Any]:
         "alias": "Rosa Fictional",
         "contact": "text 555-0142 after 6pm",
         "birth_year": 1999,
-        "gender": list(vocab.GENDER)[0],
+        "gender": next(iter(vocab.GENDER)),
         "citizenship": "MX" if vocab.is_country("MX") else "MEX",
         "primary_language": "spa",
         "trafficking_status": list(vocab.TRAFFICKING_STATUS)[1],
-        "types_of_exploitation": [list(vocab.TYPES_OF_EXPLOITATION)[0]],
+        "types_of_exploitation": [next(iter(vocab.TYPES_OF_EXPLOITATION))],
         "methods_of_control": [list(vocab.METHODS_OF_CONTROL)[3]],
         "places": [
             {
