@@ -14,6 +14,13 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _case_documents_in_tmp(settings, tmp_path_factory):
+    """Case documents that any test stores (the authorization matrix included) go to a
+    folder of the test run, never into the install's var/ folder."""
+    settings.LANTERN_CASE_DOCUMENT_DIR = tmp_path_factory.mktemp("case-documents")
+
+
+@pytest.fixture(autouse=True)
 def _restore_migration_data(request, django_db_blocker):
     """Transactional tests flush every table, including the Lantern taxonomies that a data
     migration created; put them back so later tests on this worker see a migrated database."""

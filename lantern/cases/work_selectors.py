@@ -26,6 +26,7 @@ from lantern.cases.models import Approval, Case, CaseDocument, CaseNote, CaseTas
 from lantern.cases.models.case import AccessKind
 from lantern.cases.models.work import LIFE_DOMAINS, ApprovalState
 from lantern.cases.policy import Reach
+from lantern.cases.vocab import CASE_STATUS
 from lantern.core.errors import NotFound
 from lantern.directory.models import Service
 from lantern.referrals.models import Referral
@@ -149,6 +150,11 @@ class DocumentView:
 class ApprovalView:
     approval: Approval
     comment: str
+
+    @property
+    def closing_label(self) -> str:
+        code = self.approval.closing_status
+        return str(CASE_STATUS.get(code, code)) if code else ""
 
 
 @dataclass
