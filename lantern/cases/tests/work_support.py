@@ -13,11 +13,11 @@ from lantern.cases.models import Case, CaseShare
 from lantern.cases.policy import Reach
 from lantern.cases.selectors import case_for_user
 from lantern.consent.services import consent_record
-from lantern.testing import World
+from lantern.testing import Persona, World
 
 # A fictional position (the Willis Tower's neighbourhood), as an EXIF GPS block gives it.
-GPS_LATITUDE = ((41, 1), (52, 1), (4, 1))
-GPS_LONGITUDE = ((87, 1), (38, 1), (9, 1))
+GPS_LATITUDE = (41.0, 52.0, 4.0)
+GPS_LONGITUDE = (87.0, 38.0, 9.0)
 
 
 def share(
@@ -82,3 +82,8 @@ def post(client: Client, url: str, data: dict[str, Any] | None = None, **extra: 
     client.get("/accounts/login/")
     token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else ""
     return client.post(url, {**(data or {}), "csrfmiddlewaretoken": token}, **extra)
+
+
+def client_for(user: User) -> Client:
+    """A CSRF-enforcing client logged in as `user`, second factor done."""
+    return Persona(user.email, user).client()
