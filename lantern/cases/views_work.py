@@ -98,6 +98,7 @@ def section_context(request: HttpRequest, case: Any, reach: Any, **bound: Any) -
         context["work_note_form"] = bound.get("note_form") or NoteForm()
     if context["work_may_decide"]:
         context["work_decision_form"] = bound.get("decision_form") or ApprovalDecisionForm()
+        context["work_decision_for"] = bound.get("decision_for")
     context["work_error"] = bound.get("error", "")
     return context
 
@@ -409,8 +410,9 @@ def approval_decide(request: HttpRequest, case_id: Any, approval_id: int) -> Htt
         raise NotFound
     approval = work_selectors.approval_for(case, approval_id)
     form = ApprovalDecisionForm(request.POST)
+    bound = {"decision_form": form, "decision_for": approval.pk}
     if not form.is_valid():
-        return _page(request, case, reach, status=422, decision_form=form)
+        return _page(request, case, reach, status=422, **bound)
     try:
         approvals.approval_decide(
             actor=request.user,
@@ -427,7 +429,7 @@ def approval_decide(request: HttpRequest, case_id: Any, approval_id: int) -> Htt
     except FieldError as exc:
         if exc.field == "comment":
             form.add_error("comment", _("Say what should change when you return it."))
-            return _page(request, case, reach, status=422, decision_form=form)
+            return _page(request, case, reach, status=422, **bound)
         raise
     messages.success(request, _("Your decision is recorded."))
     return _back(case)

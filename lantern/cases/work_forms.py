@@ -16,11 +16,19 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> Non
     cast(forms.ChoiceField, form.fields[name]).choices = choices
 
 
+class WorkForm(forms.Form):
+    """Ids start with "work-", so the section's forms never clash with another section's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "work-%s")
+        super().__init__(*args, **kwargs)
+
+
 def _user_label(user: Any) -> str:
     return str(user.display_name or user.email)
 
 
-class GoalForm(forms.Form):
+class GoalForm(WorkForm):
     domain = forms.ChoiceField(label=_("Life domain"), choices=LIFE_DOMAINS)
     text = forms.CharField(
         label=_("Goal"), max_length=GOAL_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
@@ -40,11 +48,11 @@ class GoalForm(forms.Form):
         )
 
 
-class GoalUpdateForm(forms.Form):
+class GoalUpdateForm(WorkForm):
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
 
 
-class TaskForm(forms.Form):
+class TaskForm(WorkForm):
     title = forms.CharField(label=_("Task"), max_length=TASK_TITLE_MAX)
     due_on = forms.DateField(
         label=_("Due on"),
@@ -68,7 +76,7 @@ class TaskForm(forms.Form):
         )
 
 
-class TaskUpdateForm(forms.Form):
+class TaskUpdateForm(WorkForm):
     due_on = forms.DateField(
         label=_("Due on"),
         validators=[validate_date_in_range],
@@ -81,18 +89,18 @@ class TaskUpdateForm(forms.Form):
         _choices(self, "assignee", [(str(u.pk), _user_label(u)) for u in people])
 
 
-class NoteForm(forms.Form):
+class NoteForm(WorkForm):
     body = forms.CharField(
         label=_("Note"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(WorkForm):
     document_type = forms.ChoiceField(label=_("Kind of document"), choices=DocumentType.choices)
     file = forms.FileField(label=_("File (PDF, JPEG, PNG or WebP)"), allow_empty_file=True)
 
 
-class ApprovalRequestForm(forms.Form):
+class ApprovalRequestForm(WorkForm):
     kind = forms.ChoiceField(
         choices=(("plan", _("Service plan")), ("closure", _("Closing the case"))),
         widget=forms.HiddenInput,
@@ -104,7 +112,7 @@ class ApprovalRequestForm(forms.Form):
     )
 
 
-class ApprovalDecisionForm(forms.Form):
+class ApprovalDecisionForm(WorkForm):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=(("approve", _("Approve")), ("return", _("Return with a comment"))),

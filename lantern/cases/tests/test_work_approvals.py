@@ -189,6 +189,7 @@ def test_the_page_flow_request_then_approve(world, case, worker, boss):
         {"decision": "return", "comment": ""},
     )
     assert response.status_code == 422
+    assert b'data-for="comment"' in response.content
     response = post(
         boss_client,
         f"/cases/{case.pk}/approvals/{approval.pk}/",
