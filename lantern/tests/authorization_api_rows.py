@@ -1,12 +1,15 @@
 """The authorization matrix's rows for API operations, keyed by (method, OpenAPI path),
 and the resolver routes that belong to the API without being operations."""
 
+from typing import Any
+
 from lantern.tests.authorization_rows import (
     REFERRAL_SIDES,
     Row,
     _cap,
     _held,
     _referral,
+    _work_case,
     each,
     split,
 )
@@ -200,3 +203,38 @@ API_EXTRAS = {
         ),
     ],
 }
+
+
+def _work_notes(world: Any) -> str:
+    return f"/api/v1/cases/{_work_case(world).pk}/notes"
+
+
+OPERATIONS.update(
+    {
+        ("GET", "/api/v1/cases/{case_id}/notes"): [
+            Row(
+                "GET",
+                _work_notes,
+                split(401, 404, provider_b=200),
+                notes="the case's own people; a share granting notes (tested in cases/tests)",
+            )
+        ],
+        ("POST", "/api/v1/cases/{case_id}/notes"): [
+            Row(
+                "POST",
+                _work_notes,
+                split(401, 404, provider_b=201),
+                body=lambda w: {"body": "A note"},
+                json_body=True,
+            )
+        ],
+        ("GET", "/api/v1/cases/{case_id}/tasks"): [
+            Row(
+                "GET",
+                lambda w: _work_notes(w).replace("/notes", "/tasks"),
+                split(401, 404, provider_b=200),
+                notes="the case's own people; a share granting the plan (tested in cases/tests)",
+            )
+        ],
+    }
+)
