@@ -218,3 +218,17 @@ def test_section_context_keys_all_start_with_work(world, filled):
     context = views_work.section_context(request, filled, reach_of(request.user, filled))
     assert context and all(key.startswith("work") for key in context)
     assert context["work"].sees_plan and context["work_may_work"]
+
+
+def test_the_section_and_the_dashboard_speak_spanish(world, filled):
+    response = world["provider_b"].client().get(
+        f"/cases/{filled.pk}/work/", HTTP_ACCEPT_LANGUAGE="es"
+    )
+    html = response.content.decode()
+    assert "Plan, notas y documentos" in html
+    assert "Guardar la nota" in html
+    assert "Plan, notes and documents" not in html
+    boss = supervisor(world)
+    board = client_for(boss).get("/cases/supervision/", HTTP_ACCEPT_LANGUAGE="es")
+    assert "Supervisión" in board.content.decode()
+    assert "Tareas atrasadas" in board.content.decode()
