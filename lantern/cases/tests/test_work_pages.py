@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lantern.audit.models import AuditEvent
 from lantern.cases import views_work
@@ -220,9 +220,18 @@ def test_section_context_keys_all_start_with_work(world, filled):
     assert context["work"].sees_plan and context["work_may_work"]
 
 
-def test_the_section_and_the_dashboard_speak_spanish(world, filled):
-    response = world["provider_b"].client().get(
-        f"/cases/{filled.pk}/work/", HTTP_ACCEPT_LANGUAGE="es"
+@pytest.fixture
+def language_restored():
+    """A request in Spanish leaves Spanish active in this thread (LocaleMiddleware): put
+    back what was active, so later tests on this worker are not read in Spanish."""
+    before = translation.get_language()
+    yield
+    translation.activate(before)
+
+
+def test_the_section_and_the_dashboard_speak_spanish(world, filled, language_restored):
+    response = (
+        world["provider_b"].client().get(f"/cases/{filled.pk}/work/", HTTP_ACCEPT_LANGUAGE="es")
     )
     html = response.content.decode()
     assert "Plan, notas y documentos" in html
