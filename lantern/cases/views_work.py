@@ -114,14 +114,32 @@ def _back(case: Case) -> HttpResponse:
     return redirect("cases:work", case_id=case.pk)
 
 
+def _field_message(exc: FieldError) -> str:
+    """What a person reads for a service's refusal (the service's own text is for the API)."""
+    if exc.field == "due_on":
+        if "past" in exc.message:
+            return _("The due date cannot be in the past.")
+        return _("Give the task a valid due date.")
+    messages_by_field = {
+        "assignee": _("Choose a caseworker of the case's organization."),
+        "goal": _("Choose a goal of this case's plan."),
+        "services": _("Choose services from the list."),
+        "referrals": _("Choose referrals from the list."),
+    }
+    return messages_by_field.get(
+        exc.field, _("This cannot be saved as it is. Check it and try again.")
+    )
+
+
 def _invalid(
     request: HttpRequest, case: Case, reach: Reach, form_key: str, form: Any, exc: FieldError
 ) -> HttpResponse:
     """A service's FieldError shown on the form it came from (or above the section)."""
+    message = _field_message(exc)
     if exc.field in form.fields:
-        form.add_error(exc.field, exc.message)
+        form.add_error(exc.field, message)
         return _page(request, case, reach, status=422, **{form_key: form})
-    return _page(request, case, reach, status=422, **{form_key: form, "error": exc.message})
+    return _page(request, case, reach, status=422, **{form_key: form, "error": message})
 
 
 def _case(request: HttpRequest, case_id: Any) -> tuple[Case, Reach]:
@@ -239,7 +257,7 @@ def task_update(request: HttpRequest, case_id: Any, task_id: int) -> HttpRespons
             assignee=form.cleaned_data["assignee"],
         )
     except FieldError as exc:
-        return _page(request, case, reach, status=422, error=_field_text(exc))
+        return _page(request, case, reach, status=422, error=_field_message(exc))
     messages.success(request, _("The task is updated."))
     return _back(case)
 
@@ -248,12 +266,6 @@ def _task_update_error(form: TaskUpdateForm) -> str:
     if "due_on" in form.errors:
         return _("Give the task a valid due date.")
     return _("Choose who does the task.")
-
-
-def _field_text(exc: FieldError) -> str:
-    if exc.field == "due_on":
-        return _("The due date cannot be in the past.")
-    return _("That change could not be saved: %(reason)s") % {"reason": exc.message}
 
 
 @never_cache
@@ -325,7 +337,7 @@ def document_upload(request: HttpRequest, case_id: Any) -> HttpResponse:
 
 def _document_error(exc: FieldError) -> str:
     if exc.field != "file":
-        return exc.message
+        return _field_message(exc)
     if "empty" in exc.message:
         return _("The file is empty.")
     if "larger" in exc.message:

@@ -181,6 +181,7 @@ def test_form_errors_come_back_as_422_naming_the_field(world, case):
     )
     assert response.status_code == 422
     assert b'data-for="due_on"' in response.content
+    assert "The due date cannot be in the past." in response.content.decode()
     response = post(client, f"/cases/{case.pk}/notes/", {"body": "   "})
     assert response.status_code == 422
     assert b'data-for="body"' in response.content
