@@ -21,6 +21,20 @@ def _case_documents_in_tmp(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _active_language_restored():
+    """A request in Spanish (LocaleMiddleware) leaves Spanish active in the worker's thread;
+    put back what was active, so the next test is not read in Spanish by accident."""
+    from django.utils import translation
+
+    before = translation.get_language()
+    yield
+    if before:
+        translation.activate(before)
+    else:
+        translation.deactivate_all()
+
+
+@pytest.fixture(autouse=True)
 def _restore_migration_data(request, django_db_blocker):
     """Transactional tests flush every table, including the Lantern taxonomies that a data
     migration created; put them back so later tests on this worker see a migrated database."""
