@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from lantern.cases import approvals, selectors, supervision, work_policy, work_selectors
+from lantern.cases import approvals, dashboard, selectors, work_policy, work_selectors
 from lantern.cases import work_services as services
 from lantern.cases.documents import max_bytes, size_text
 from lantern.cases.models import Case
@@ -458,10 +458,10 @@ def supervision_page(request: HttpRequest) -> HttpResponse:
         raise NotFound
     today = timezone.localdate()
     context = {
-        "boards": supervision.boards_for(request.user, today),
+        "boards": dashboard.boards_for(request.user, today),
         "today": today,
-        "interval_days": supervision.assessment_interval_days(),
-        "first_days": supervision.FIRST_ASSESSMENT_DAYS,
+        "interval_days": dashboard.assessment_interval_days(),
+        "first_days": dashboard.FIRST_ASSESSMENT_DAYS,
     }
     return render(request, "cases/work/supervision.html", context)
 

@@ -1,4 +1,4 @@
-"""The supervisor's dashboard: what waits for a supervisor in each organization they
+"""The supervisor's dashboard (`/cases/supervision/`): what waits for a supervisor in each organization they
 supervise. Numbers, case numbers and links only; no personal text is opened here.
 
 - pending approvals (plan or closure), oldest first;

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from lantern.cases import approvals, supervision
+from lantern.cases import approvals, dashboard
 from lantern.cases import work_services as services
 from lantern.cases.models import Assessment, Case, CaseTask
 from lantern.cases.services import case_assign
@@ -99,7 +99,7 @@ def scene(world, boss):
 
 
 def test_the_board_counts(world, boss, scene):
-    (board,) = supervision.boards_for(boss, timezone.localdate())
+    (board,) = dashboard.boards_for(boss, timezone.localdate())
     assert board.organization == world.org_b
     assert board.pending_total == 2
     assert [a.kind for a in board.pending] == ["plan", "closure"]
@@ -124,7 +124,7 @@ def test_the_board_counts(world, boss, scene):
 
 def test_the_interval_follows_the_setting(world, boss, scene, settings):
     settings.LANTERN_CASE_ASSESSMENT_INTERVAL_DAYS = 150
-    (board,) = supervision.boards_for(boss, timezone.localdate())
+    (board,) = dashboard.boards_for(boss, timezone.localdate())
     assert {row.case.pk for row in board.assessments} == {scene["no_assessment"].pk}
 
 
@@ -150,6 +150,6 @@ def test_only_supervisors_see_the_page(world, scene):
 
 def test_a_supervisor_sees_only_their_own_organization(world, scene):
     other = supervisor(world, org="c")
-    (board,) = supervision.boards_for(other, timezone.localdate())
+    (board,) = dashboard.boards_for(other, timezone.localdate())
     assert board.organization == world.org_c
     assert board.pending_total == board.tasks_total == board.assessments_total == 0
