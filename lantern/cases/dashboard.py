@@ -1,5 +1,6 @@
-"""The supervisor's dashboard (`/cases/supervision/`): what waits for a supervisor in each organization they
-supervise. Numbers, case numbers and links only; no personal text is opened here.
+"""The supervisor's dashboard (`/cases/supervision/`): what waits for a supervisor in each
+organization they supervise. Numbers, case numbers and links only; no personal text is
+opened here.
 
 - pending approvals (plan or closure), oldest first;
 - overdue tasks: due before today and not done, on open cases, counted per case;
