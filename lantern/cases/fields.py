@@ -114,6 +114,8 @@ def _places(value: Any) -> list[dict[str, str]]:
             raise FieldError(f"{loc}.country", f"unknown code: {country or '(blank)'}")
         state = str(place.get("state") or "").strip()
         county = str(place.get("county") or "").strip()
+        if county and not state and len(county) == 5 and county.isdigit():
+            state = county[:2]  # a county's FIPS code starts with its state's
         if (state or county) and country not in ("US", "USA"):
             raise FieldError(
                 f"{loc}.state", "states and counties are given for the United States only"
