@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from lantern.cases import vocab
+from lantern.cases import fips, vocab
 from lantern.core.api_errors import FieldError
 from lantern.core.bounds import check_date
 
@@ -120,7 +120,7 @@ def _places(value: Any) -> list[dict[str, str]]:
             raise FieldError(
                 f"{loc}.state", "states and counties are given for the United States only"
             )
-        if state and not (len(state) == 2 and state.isdigit()):
+        if state and state not in fips.STATES:
             raise FieldError(f"{loc}.state", "must be a 2-digit FIPS state code")
         if county and not (
             len(county) == 5 and county.isdigit() and county.startswith(state or "x")

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from lantern.accounts.models import Membership
+from lantern.accounts.models import Membership, Organization
 from lantern.accounts.roles import Capability, roles_with
 from lantern.cases import policy
 from lantern.cases.models import Case, CaseAssignment, CaseSearchKey, CaseShare
@@ -255,3 +255,40 @@ def shared_case_rows(user: Any, cases: list[Case]) -> list[SharedCase]:
         )
         rows.append(SharedCase(case=case, reach=reach, expires_at=expiry))
     return rows
+
+
+def case_organizations(user: Any) -> list[Any]:
+    """The organizations the user keeps cases for, by name (where a new case may open)."""
+    return list(
+        Organization.objects.filter(pk__in=policy.caseworker_org_ids(user)).order_by("name")
+    )
+
+
+def worker_cases_for_supervisor(user: Any, worker: Any) -> QuerySet[Case]:
+    """The live cases assigned to `worker` in the organizations `user` supervises."""
+    assigned = CaseAssignment.objects.filter(case=OuterRef("pk"), user=worker)
+    return Case.objects.filter(
+        Exists(assigned),
+        organization_id__in=policy.supervisor_org_ids(user),
+        merged_into__isnull=True,
+        purged_at__isnull=True,
+    ).order_by("-opened_on", "-created")
+
+
+def assignees_of(case: Case) -> list[Any]:
+    """The people assigned to a case, by name."""
+    return [
+        assignment.user
+        for assignment in CaseAssignment.objects.filter(case=case)
+        .select_related("user")
+        .order_by("user__display_name", "user__email")
+    ]
+
+
+def open_cases_count(user: Any, *, limit: int) -> int:
+    """How many open cases (Active, FollowUp) the user works on, counted up to `limit`
+    (the staff home's card: a count, no personal data)."""
+    cases = cases_visible_to(user).filter(
+        merged_into__isnull=True, status__in=("Active", "FollowUp")
+    )
+    return len(cases.values_list("pk", flat=True)[:limit])
