@@ -137,7 +137,23 @@ class CaseQuery:
 
 
 def case_search(user: Any, query: CaseQuery) -> QuerySet[Case]:
-    cases = cases_visible_to(user).filter(merged_into__isnull=True)
+    """The user's own cases (not merged) matching `query`, newest first."""
+    return _filtered(cases_visible_to(user).filter(merged_into__isnull=True), query)
+
+
+def shared_search(user: Any, query: CaseQuery) -> QuerySet[Case]:
+    """Cases shared with the user's organizations matching the number, status and dates of
+    `query` (never the alias or the assignee: those are not theirs to search)."""
+    plain = CaseQuery(
+        number=query.number,
+        status=query.status,
+        opened_from=query.opened_from,
+        opened_to=query.opened_to,
+    )
+    return _filtered(cases_shared_with(user), plain)
+
+
+def _filtered(cases: QuerySet[Case], query: CaseQuery) -> QuerySet[Case]:
     if query.number:
         cases = cases.filter(number__iexact=query.number.strip())
     if query.status:

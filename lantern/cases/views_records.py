@@ -107,7 +107,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     query = CaseQuery()
     if form.is_bound:
         alias = form.cleaned_data.get("alias") or ""
-        query = form.query(indexing.alias_search_digests(alias) if alias else ())
+        digests = indexing.alias_search_digests(alias) if alias else ()
+        if alias and not digests:
+            form.add_error("alias", _("Type at least one word of two letters or more."))
+            return render(request, "cases/list.html", context, status=422)
+        query = form.query(digests)
         context["searched"] = any(form.cleaned_data.values())
     own = Paginator(selectors.for_listing(selectors.case_search(user, query)), PAGE_SIZE)
     own_page = own.get_page(_page_number(request, "page"))
