@@ -7,6 +7,7 @@ too). Every read of personal fields is audited, and logged as a disclosure for a
 assigned to the case.
 """
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -14,7 +15,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Answer
-from pydantic import ConfigDict, StrictBool, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, StrictBool, StrictInt, StringConstraints
 
 from lantern.accounts.api_auth import api_user, write_auth
 from lantern.cases import fields, indexing, reading, selectors, services
@@ -31,6 +32,17 @@ Error = dict[str, Any]
 # 400: a body that is not JSON; 403: a session caller without a CSRF token.
 Errors: dict[int, Any] = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
+
+def _iso_date(value: Any) -> Any:
+    """Dates are written YYYY-MM-DD: pydantic alone would also take a number (a Unix time)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[BoundedDate, BeforeValidator(_iso_date)]
 Code = Annotated[str, StringConstraints(max_length=60)]
 CodeList = Annotated[list[Code], Field(max_length=40)]
 CaseStatus = Literal["Active", "FollowUp", "Closed", "ClosedReferred"]
@@ -61,7 +73,7 @@ class CaseFields(Schema):
     contact: str | None = Field(
         None, max_length=fields.CONTACT_MAX, description="A safe way and time to make contact"
     )
-    birth_year: int | None = Field(None, ge=1900, le=2100)
+    birth_year: StrictInt | None = Field(None, ge=1900, le=2100)
     age_band: str | None = Field(
         None, max_length=8, description="Only without a birth year: 0-11, 12-14 ... 65+"
     )
@@ -83,13 +95,13 @@ class CaseFields(Schema):
     forced_labour_industry: str | None = Field(
         None, max_length=60, description="ISIC section, such as F_Construction"
     )
-    identified_on: BoundedDate | None = None
-    opened_on: BoundedDate | None = Field(None, description="Default: today")
+    identified_on: IsoDate | None = None
+    opened_on: IsoDate | None = Field(None, description="Default: today")
     status: Literal["Active", "FollowUp"] | None = Field(
         None, description="cas_Status; a case is closed through a supervisor's approval"
     )
     places: list[Place] | None = Field(None, max_length=fields.MAX_PLACES)
-    child_report_on: BoundedDate | None = None
+    child_report_on: IsoDate | None = None
     child_report_agency: str | None = Field(None, max_length=fields.AGENCY_MAX)
     child_report_reference: str | None = Field(None, max_length=fields.REFERENCE_MAX)
 
@@ -164,8 +176,8 @@ class ListQuery(Schema):
     )
     number: str = Field("", max_length=20)
     status: CaseStatus | None = None
-    opened_from: BoundedDate | None = None
-    opened_to: BoundedDate | None = None
+    opened_from: IsoDate | None = None
+    opened_to: IsoDate | None = None
     assignee: UUID | None = Field(None, description="Own cases: assigned to this person")
     alias: str = Field(
         "", max_length=fields.ALIAS_MAX, description="Own cases: whole words of the alias"
