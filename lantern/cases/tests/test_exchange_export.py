@@ -77,7 +77,7 @@ def _purge(case: Case) -> None:
 
 def _export(*args: str) -> str:
     """The verb as `lantern cases export-htcds` runs it (its parser and `run`)."""
-    return run_verb(htcds_export, *args).stdout.getvalue()
+    return run_verb(htcds_export, *args).out.getvalue()
 
 
 # --- full export -------------------------------------------------------------------------
