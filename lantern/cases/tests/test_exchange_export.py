@@ -18,6 +18,7 @@ from lantern.cases import htcds_export, keys
 from lantern.cases.models import Case, CaseAccess, CaseKey
 from lantern.cases.tests.exchange_helpers import run_verb
 from lantern.cases.tests.factories import open_case
+from lantern.core import crypto
 
 # The columns, in order, as HTCDS 2.0 names them ("lan_" where the standard has no field).
 FULL_HEADER = [
@@ -191,7 +192,7 @@ def test_export_refuses_to_overwrite_a_file_unless_forced_and_writes_mode_0600(w
 def test_a_failed_export_leaves_no_file_and_no_disclosure_rows(world, tmp_path, monkeypatch):
     open_case(world)
 
-    def broken(case):
+    def broken(*args):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(htcds_export, "_full_row", broken)
@@ -267,13 +268,17 @@ def test_deidentified_export_decrypts_nothing(world, tmp_path, monkeypatch):
     for i in range(11):
         open_case(world, alias=f"Ana Large{i}")
 
-    def no_keys(case):
-        raise AssertionError("the de-identified export opened a case key")
+    def no_decryption(*args):
+        raise AssertionError("decrypted something")
 
-    monkeypatch.setattr(htcds_export, "cipher_for", no_keys)
-    monkeypatch.setattr(keys, "cipher_for", no_keys)
+    # The case keys are unwrapped by the deployment keys, the case fields by the case key.
+    monkeypatch.setattr(crypto, "decrypt", no_decryption)
+    monkeypatch.setattr(keys.CaseCipher, "open", no_decryption)
     summary = htcds_export.export_deidentified(tmp_path / "stats.csv")
     assert (summary.written, summary.suppressed) == (11, 0)
+    # The same guards stop the full export, which must decrypt.
+    with pytest.raises(AssertionError, match="decrypted something"):
+        htcds_export.export_full(tmp_path / "full.csv")
 
 
 @pytest.mark.django_db
