@@ -25,7 +25,7 @@ import csv
 from argparse import ArgumentParser
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -35,8 +35,8 @@ from typing import Any, Final, TextIO
 from cryptography.fernet import Fernet
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, OuterRef, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast, ExtractYear
 
 from lantern.accounts.models import Organization
 from lantern.audit.services import audit_record
@@ -54,6 +54,7 @@ from lantern.cases.htcds_csv import (
 from lantern.cases.keys import CaseCipher
 from lantern.cases.models import Case, ExploitationPlace
 from lantern.cases.models.case import AccessKind
+from lantern.core import crypto
 
 FULL_FIELDS: Final = tuple(vocab.COLUMNS)
 DEIDENTIFIED_DROPPED: Final = frozenset({"first_name", "birth_year", "place_county", "case_number"})
@@ -128,13 +129,15 @@ _FULL_VALUES: Final = (
     "number",
     "alias_sealed",
     "birth_year_sealed",
-    "key__wrapped",  # the case's data key, unwrapped by the deployment keys
+    "wrapped_key",
     *_CODED_VALUES,
 )
 
 
 def _full_row(values: Mapping[str, Any], places: list[tuple[str, str, str, str]]) -> list[str]:
-    cipher = CaseCipher(Fernet(values["key__wrapped"].encode()))
+    # The case's data key, unwrapped by the deployment keys here rather than while the
+    # rows are fetched, so an error cannot leave the database cursor open.
+    cipher = CaseCipher(Fernet(crypto.decrypt(values["wrapped_key"]).encode()))
     row = {
         "first_name": escape_text(cipher.open(values["alias_sealed"])),
         "birth_year": cipher.open(values["birth_year_sealed"]),
@@ -188,21 +191,24 @@ def _write_full(handle: TextIO, cases: "QuerySet[Case]") -> int:
     writer.writerow([column(field) for field in FULL_FIELDS])
     stream = (
         cases.filter(purged_at__isnull=True, key__isnull=False)
+        .annotate(wrapped_key=Cast("key__wrapped", output_field=TextField()))
         .order_by("organization_id", "number")
         .values(*_FULL_VALUES)
         .iterator(chunk_size=CHUNK)
     )
     written = 0
-    while chunk := list(islice(stream, CHUNK)):
-        places = _places_of([values["pk"] for values in chunk])
-        writer.writerows(_full_row(values, places.get(values["pk"], [])) for values in chunk)
-        written += len(chunk)
-        log_access(
-            cases=[_case_ref(values["pk"]) for values in chunk],
-            actor=None,
-            kind=AccessKind.EXPORT,
-            actor_label=EXPORT_LABEL,
-        )
+    # Closed before the transaction ends, even on an error (a server-side cursor on PostgreSQL).
+    with closing(stream):
+        while chunk := list(islice(stream, CHUNK)):
+            places = _places_of([values["pk"] for values in chunk])
+            writer.writerows(_full_row(values, places.get(values["pk"], [])) for values in chunk)
+            written += len(chunk)
+            log_access(
+                cases=[_case_ref(values["pk"]) for values in chunk],
+                actor=None,
+                kind=AccessKind.EXPORT,
+                actor_label=EXPORT_LABEL,
+            )
     return written
 
 
@@ -315,14 +321,15 @@ def _write_deidentified(handle: TextIO, cases: "QuerySet[Case]", k: int) -> tupl
     )
     written_classes: Counter[kanon.QuasiKey] = Counter()
     suppressed = 0
-    for values in stream:
-        opened: date = values["opened_on"]
-        key = quasi_key(values, opened.year)
-        if not kanon.keeps(sizes, key, k):
-            suppressed += 1
-            continue
-        writer.writerow(_deidentified_row(values))
-        written_classes[key] += 1
+    with closing(stream):
+        for values in stream:
+            opened: date = values["opened_on"]
+            key = quasi_key(values, opened.year)
+            if not kanon.keeps(sizes, key, k):
+                suppressed += 1
+                continue
+            writer.writerow(_deidentified_row(values))
+            written_classes[key] += 1
     if any(count < k for count in written_classes.values()):
         # Only cases changed between the two passes can do this (no snapshot to read from).
         raise ExchangeError("cases changed during the export; nothing was written, run it again")
