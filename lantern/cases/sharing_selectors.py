@@ -18,6 +18,7 @@ from lantern.cases import policy
 from lantern.cases.models import Case, CaseReferral, CaseShare, CaseTransfer
 from lantern.cases.policy import Reach
 from lantern.cases.selectors import case_for_user, reach_for
+from lantern.consent.selectors import consent_allows
 from lantern.core.errors import NotFound
 from lantern.referrals import policy as referral_policy
 from lantern.referrals import selectors as referral_selectors
@@ -154,3 +155,16 @@ def case_of_referral(referral: Referral) -> Case | None:
 
 def cases_numbered(ids: Any) -> list[Case]:
     return list(Case.objects.filter(pk__in=list(ids)).order_by("number"))
+
+
+def consented_items(referral: Referral) -> list[str]:
+    """The referral's item categories its consent lets the receiving organization see now
+    (codes only: no personal value is read)."""
+    consent = referral.consent
+    if consent is None:
+        return []
+    return [
+        code
+        for code in consent.categories
+        if consent_allows(consent, recipient_id=referral.receiving_organization_id, category=code)
+    ]

@@ -234,6 +234,8 @@ def referral_items(actor: Any, referral: Referral) -> dict[str, str]:
 
 # Referral item -> the case field it fills in.
 CARRIED_AS = {"name": "alias", "contact": "contact", "language": "primary_language"}
+# The items a case takes over (safety notes become its first note); documents stay behind.
+CARRIED_ITEMS = (*CARRIED_AS, "safety_notes")
 
 
 def case_data_from_items(items: dict[str, str]) -> dict[str, Any]:
