@@ -13,6 +13,8 @@ from lantern.cases.models import Case, CaseShare, CaseTransfer
 from lantern.cases.sharing_services import case_share
 from lantern.cases.tests.factories import member
 from lantern.cases.transfer import case_transfer
+from lantern.referrals.models import Referral
+from lantern.referrals.services import ConsentInput, referral_create, referral_transition
 from lantern.testing import World
 
 # Values of the synthetic person (factories.case_data) that tests look for in answers.
@@ -78,3 +80,36 @@ def csrf_post(client: Client, url: str, data: dict[str, Any]) -> Any:
     client.get("/accounts/login/")
     token = client.cookies["csrftoken"].value
     return client.post(url, {**data, "csrfmiddlewaretoken": token})
+
+
+ITEMS = {
+    "name": "Marisol (alias)",
+    "contact": "call 555-0177, mornings",
+    "language": "Spanish",
+    "safety_notes": "Do not call after 8pm",
+    "documents": "Needs her birth certificate",
+}
+
+
+def referral(world: World, *, items: dict[str, str] | None = None, accept: bool = True) -> Referral:
+    """advocate_a refers to Shelter B with `items` (all consented); provider_b accepts."""
+    items = ITEMS if items is None else items
+    made = referral_create(
+        actor=world["advocate_a"].user,
+        service_id=world.b_public.service_id,
+        needs={"age": 24, "help_types": ["emergency-shelter"]},
+        shared=items,
+        consent=ConsentInput(
+            categories=sorted(items),
+            purpose="referral to services",
+            method="verbal_recorded",
+            expires_at=timezone.now() + timedelta(days=30),
+        )
+        if items
+        else None,
+        hold=False,
+    )
+    if accept:
+        referral_transition(referral=made, actor=world["provider_b"].user, status="accepted")
+    made.refresh_from_db()
+    return made

@@ -1,9 +1,6 @@
 """A case opened from an accepted referral carries exactly the consented items."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from lantern.audit.models import AuditEvent
 from lantern.cases.keys import cipher_for
@@ -17,42 +14,11 @@ from lantern.cases.sharing_services import (
     language_from_text,
 )
 from lantern.cases.tests.factories import open_case
+from lantern.cases.tests.sharing_factories import referral
 from lantern.consent.services import consent_revoke
 from lantern.core.errors import NotFound
-from lantern.referrals.services import ConsentInput, referral_create, referral_transition
 
 pytestmark = pytest.mark.django_db
-
-ITEMS = {
-    "name": "Marisol (alias)",
-    "contact": "call 555-0177, mornings",
-    "language": "Spanish",
-    "safety_notes": "Do not call after 8pm",
-    "documents": "Needs her birth certificate",
-}
-
-
-def referral(world, *, items=None, accept=True):
-    items = ITEMS if items is None else items
-    made = referral_create(
-        actor=world["advocate_a"].user,
-        service_id=world.b_public.service_id,
-        needs={"age": 24, "help_types": ["emergency-shelter"]},
-        shared=items,
-        consent=ConsentInput(
-            categories=sorted(items),
-            purpose="referral to services",
-            method="verbal_recorded",
-            expires_at=timezone.now() + timedelta(days=30),
-        )
-        if items
-        else None,
-        hold=False,
-    )
-    if accept:
-        referral_transition(referral=made, actor=world["provider_b"].user, status="accepted")
-    made.refresh_from_db()
-    return made
 
 
 def test_the_case_carries_exactly_the_consented_items(world):
