@@ -1,6 +1,8 @@
 """The authorization matrix's rows for API operations, keyed by (method, OpenAPI path),
 and the resolver routes that belong to the API without being operations."""
 
+from typing import Any
+
 from lantern.tests.authorization_rows import (
     REFERRAL_SIDES,
     Row,
@@ -8,6 +10,8 @@ from lantern.tests.authorization_rows import (
     _case,
     _held,
     _referral,
+    _sharing_case,
+    _sharing_share,
     each,
     split,
 )
@@ -243,3 +247,67 @@ API_EXTRAS = {
         ),
     ],
 }
+
+
+# --- Cases: sharing ------------------------------------------------------------------------
+
+
+def _share_body(world: Any) -> dict[str, Any]:
+    from datetime import UTC, timedelta
+
+    from django.utils import timezone
+
+    expires = (timezone.now() + timedelta(days=30)).astimezone(UTC).isoformat()
+    return {
+        "recipient_id": str(world.org_a.pk),
+        "groups": ["identity"],
+        "purpose": "continuing services",
+        "method": "written",
+        "expires_at": expires,
+    }
+
+
+CASE_API_OWN = split(401, 404, provider_b=200)
+
+OPERATIONS.update(
+    {
+        ("GET", "/api/v1/cases/{case_id}/shares"): [
+            Row(
+                "GET",
+                lambda w: f"/api/v1/cases/{_sharing_case(w).pk}/shares",
+                CASE_API_OWN,
+                notes="the case's own people; a recipient under a share: 404",
+            )
+        ],
+        ("POST", "/api/v1/cases/{case_id}/shares"): [
+            Row(
+                "POST",
+                lambda w: f"/api/v1/cases/{_sharing_case(w).pk}/shares",
+                split(401, 404, provider_b=201),
+                body=_share_body,
+                json_body=True,
+                notes="the case's own people share it; a recipient cannot share onward",
+            )
+        ],
+        ("POST", "/api/v1/cases/{case_id}/shares/{share_id}/revoke"): [
+            Row(
+                "POST",
+                lambda w: (
+                    f"/api/v1/cases/{_sharing_case(w).pk}/shares/{_sharing_share(w).pk}/revoke"
+                ),
+                CASE_API_OWN,
+                body=lambda w: {"reason": "withdrawn"},
+                json_body=True,
+                notes="the sharing organization only; never the recipient",
+            )
+        ],
+        ("GET", "/api/v1/cases/{case_id}/disclosures"): [
+            Row(
+                "GET",
+                lambda w: f"/api/v1/cases/{_sharing_case(w).pk}/disclosures",
+                CASE_API_OWN,
+                notes="the disclosure log: the case's own people only",
+            )
+        ],
+    }
+)

@@ -602,3 +602,138 @@ PAGES.update(
         ],
     }
 )
+
+
+# --- Cases: sharing (shares, transfers, the disclosure log, referrals and cases) ----------
+
+
+def _sharing_case(world: World) -> Any:
+    """A case of Shelter B opened by provider_b (assigned), its identity shared with
+    Provider C (so provider_c is a recipient, and still gets 404 on every sharing route)."""
+    if "_sharing_case" not in world.__dict__:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from lantern.cases.sharing_services import case_share
+        from lantern.cases.tests.factories import open_case
+
+        case = open_case(world)
+        share = case_share(
+            actor=world["provider_b"].user,
+            case=case,
+            recipient=world.org_c,
+            groups=["identity"],
+            purpose="continuing services",
+            method="written",
+            expires_at=timezone.now() + timedelta(days=30),
+        )
+        world.__dict__["_sharing_case"] = case
+        world.__dict__["_sharing_share"] = share
+    return world.__dict__["_sharing_case"]
+
+
+def _sharing_share(world: World) -> Any:
+    _sharing_case(world)
+    return world.__dict__["_sharing_share"]
+
+
+def _accepted_referral(world: World) -> Any:
+    """A referral from advocate_a to Shelter B with a consented first name, accepted."""
+    if "_accepted_referral" not in world.__dict__:
+        from lantern.referrals.services import referral_transition
+        from lantern.referrals.tests.factories import send
+
+        referral = send(world, shared=True)
+        referral_transition(referral=referral, actor=world["provider_b"].user, status="accepted")
+        world.__dict__["_accepted_referral"] = referral
+    return world.__dict__["_accepted_referral"]
+
+
+CASE_OWN = split(302, 404, provider_b=200)
+CASE_OWN_CONFIRM = split(302, 404, provider_b=302)
+
+PAGES.update(
+    {
+        "cases/<uuid:case_id>/share/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_sharing_case(w).pk}/share/",
+                CASE_OWN_CONFIRM,
+                notes="the case's own people, after a fresh password and code (-> reauth); "
+                "a recipient under a share: 404",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_sharing_case(w).pk}/share/",
+                CASE_OWN_CONFIRM,
+                body=lambda w: {"share-recipient": str(w.org_a.pk)},
+                notes="not confirmed lately: -> reauth first; everyone else 404",
+            ),
+        ],
+        "cases/<uuid:case_id>/transfer/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_sharing_case(w).pk}/transfer/",
+                CASE_OWN_CONFIRM,
+                notes="the case's own people, after a fresh password and code (-> reauth)",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_sharing_case(w).pk}/transfer/",
+                CASE_OWN_CONFIRM,
+                body=lambda w: {"transfer-recipient": str(w.org_a.pk)},
+                notes="not confirmed lately: -> reauth first; everyone else 404",
+            ),
+        ],
+        "cases/<uuid:case_id>/shares/<uuid:share_id>/revoke/": [
+            Row(
+                "POST",
+                lambda w: f"/cases/{_sharing_case(w).pk}/shares/{_sharing_share(w).pk}/revoke/",
+                CASE_OWN_CONFIRM,
+                body=lambda w: {"reason": "withdrawn"},
+                notes="the sharing organization (own reach or REVOKE_CONSENT there), after "
+                "a fresh confirmation; the recipient and everyone else 404",
+            )
+        ],
+        "cases/<uuid:case_id>/disclosures/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_sharing_case(w).pk}/disclosures/",
+                CASE_OWN,
+                notes="the disclosure log: the case's own people only (a recipient: 404)",
+            )
+        ],
+        "cases/<uuid:case_id>/refer/<uuid:service_id>/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_sharing_case(w).pk}/refer/{w.c_public.service_id}/",
+                CASE_OWN,
+                notes="hold and refer made from the case: its own people who refer",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_sharing_case(w).pk}/refer/{w.c_public.service_id}/",
+                CASE_OWN_CONFIRM,
+                body=lambda w: {"share": "nothing"},
+                notes="sent and linked to the case: on to the outbox; everyone else 404",
+            ),
+        ],
+        "cases/from-referral/<uuid:referral_id>/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/from-referral/{_accepted_referral(w).pk}/",
+                CASE_OWN,
+                notes="the receiving organization's people who answer referrals and keep "
+                "cases; the referrer and everyone else 404",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/from-referral/{_accepted_referral(w).pk}/",
+                CASE_OWN_CONFIRM,
+                body=lambda w: {},
+                notes="the case is opened: on to it; everyone else 404",
+            ),
+        ],
+    }
+)
