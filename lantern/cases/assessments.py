@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lantern.audit.services import audit_record
@@ -142,23 +143,26 @@ def clean_scores(scores: Any) -> dict[str, int]:
     """{domain: level} with known domains and whole levels 1-5; at least one domain.
     A bad entry is a FieldError naming `scores.<domain>`."""
     if not isinstance(scores, Mapping):
-        raise FieldError("scores", "must map life domains to levels 1-5")
+        raise FieldError("scores", gettext("must map life domains to levels 1-5"))
     clean: dict[str, int] = {}
     for domain, level in scores.items():
         name = f"scores.{str(domain)[:40]}"
         if domain not in ANCHORS:
-            raise FieldError(name, "not a life domain")
+            raise FieldError(name, gettext("not a life domain"))
         if isinstance(level, bool) or not isinstance(level, int) or level not in LEVELS:
-            raise FieldError(name, "must be a whole number from 1 to 5")
+            raise FieldError(name, gettext("must be a whole number from 1 to 5"))
         clean[domain] = level
     if not clean:
-        raise FieldError("scores", "score at least one life domain")
+        raise FieldError("scores", gettext("score at least one life domain"))
     return {code: clean[code] for code in LIFE_DOMAIN_CODES if code in clean}
 
 
 def _clean_kind(kind: Any) -> str:
     if kind not in AssessmentKind.values:
-        raise FieldError("kind", f"must be one of {', '.join(AssessmentKind.values)}")
+        raise FieldError(
+            "kind",
+            gettext("must be one of %(kinds)s") % {"kinds": ", ".join(AssessmentKind.values)},
+        )
     return str(kind)
 
 
@@ -167,17 +171,21 @@ def _clean_date(value: Any, case: Case) -> date:
         try:
             value = date.fromisoformat(value)
         except ValueError:
-            raise FieldError("assessed_on", "must be a date (YYYY-MM-DD)") from None
+            raise FieldError("assessed_on", gettext("give the date as YYYY-MM-DD")) from None
     if not isinstance(value, date):
-        raise FieldError("assessed_on", "must be a date")
+        raise FieldError("assessed_on", gettext("give a date"))
     try:
         check_date(value)
     except ValueError:
-        raise FieldError("assessed_on", "must be between the years 1900 and 2100") from None
+        raise FieldError(
+            "assessed_on", gettext("give a date between the years 1900 and 2100")
+        ) from None
     if value > timezone.localdate():
-        raise FieldError("assessed_on", "cannot be in the future")
+        raise FieldError("assessed_on", gettext("an assessment cannot be dated in the future"))
     if value < case.opened_on - BEFORE_OPENING:
-        raise FieldError("assessed_on", "cannot be more than a year before the case was opened")
+        raise FieldError(
+            "assessed_on", gettext("cannot be more than a year before the case was opened")
+        )
     return value
 
 
@@ -188,19 +196,23 @@ def _check_order(case: Case, kind: str, on: date) -> None:
     closures = [when for k, when in earlier if k == AssessmentKind.CLOSURE]
     if kind == AssessmentKind.INTAKE:
         if intakes:
-            raise FieldError("kind", "this case already has its intake assessment")
+            raise FieldError("kind", gettext("this case already has its intake assessment"))
         if any(when < on for _k, when in earlier):
-            raise FieldError("assessed_on", "an intake assessment cannot follow another one")
+            raise FieldError(
+                "assessed_on", gettext("an intake assessment cannot follow another one")
+            )
     elif kind == AssessmentKind.CLOSURE:
         if closures:
-            raise FieldError("kind", "this case already has its closure assessment")
+            raise FieldError("kind", gettext("this case already has its closure assessment"))
         if any(when > on for _k, when in earlier):
-            raise FieldError("assessed_on", "a closure assessment cannot come before another one")
+            raise FieldError(
+                "assessed_on", gettext("a closure assessment cannot come before another one")
+            )
     else:
         if intakes and on < intakes[0]:
-            raise FieldError("assessed_on", "a follow-up cannot come before the intake")
+            raise FieldError("assessed_on", gettext("a follow-up cannot come before the intake"))
         if closures and on > closures[0]:
-            raise FieldError("assessed_on", "a follow-up cannot come after the closure")
+            raise FieldError("assessed_on", gettext("a follow-up cannot come after the closure"))
 
 
 @transaction.atomic
@@ -215,7 +227,7 @@ def assessment_record(
     if locked is None or not policy.may_edit(selectors.reach_for(actor, locked), locked):
         raise NotFound
     if locked.merged_into_id is not None:
-        raise FieldError("case", "this case was merged into another; assess that one")
+        raise FieldError("case", gettext("this case was merged into another; assess that one"))
     clean_kind = _clean_kind(kind)
     on = _clean_date(assessed_on, locked)
     clean = clean_scores(scores)

@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lantern.accounts.models import Organization
 from lantern.cases import policy
@@ -126,13 +127,15 @@ def _date(name: str, value: Any) -> date | None:
         try:
             value = date.fromisoformat(value)
         except ValueError:
-            raise FieldError(name, "must be a date (YYYY-MM-DD)", where="query") from None
+            raise FieldError(name, gettext("give the date as YYYY-MM-DD"), where="query") from None
     if not isinstance(value, date):
-        raise FieldError(name, "must be a date", where="query")
+        raise FieldError(name, gettext("give a date"), where="query")
     try:
         return check_date(value)
     except ValueError:
-        raise FieldError(name, "must be between the years 1900 and 2100", where="query") from None
+        raise FieldError(
+            name, gettext("give a date between the years 1900 and 2100"), where="query"
+        ) from None
 
 
 def evaluation_filters(
@@ -145,11 +148,11 @@ def evaluation_filters(
     """Checked filters; a FieldError names the bad one."""
     code = str(service_type or "").strip()
     if code and code not in SERVICE_TYPE_CODES:
-        raise FieldError("service_type", "not a service type", where="query")
+        raise FieldError("service_type", gettext("not a service type"), where="query")
     start = _date("opened_from", opened_from)
     end = _date("opened_to", opened_to)
     if start and end and end < start:
-        raise FieldError("opened_to", "must not be before the start", where="query")
+        raise FieldError("opened_to", gettext("must not be before the start"), where="query")
     return EvaluationFilters(
         organization_id=organization_id, service_type=code, opened_from=start, opened_to=end
     )
