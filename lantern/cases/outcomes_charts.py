@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from lantern.cases.evaluation import MIN_CELL, DomainOutcome, Evaluation, Tally
 
 # Geometry of the charts, in SVG user units (the viewBox scales to the page).
-LABEL_WIDTH = 165
+CHAR_WIDTH = 6.6  # about one character of the 12-unit labels
 PLOT_WIDTH = 200
 VALUE_WIDTH = 95
 ROW_HEIGHT = 24
@@ -99,13 +99,23 @@ class Bar:
         return self.y + BAR_HEIGHT - 3
 
 
+def label_width(evaluation: Evaluation) -> int:
+    """Room for the longest domain label (in the language of the page) left of the bars."""
+    longest = max((len(str(d.label)) for d in evaluation.domains), default=10)
+    return min(260, max(100, round(longest * CHAR_WIDTH) + 14))
+
+
 @dataclass(frozen=True)
 class Chart:
     slug: str
     title: str
     bars: list[Bar]
     axis_x: float  # the zero line
-    width: int = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
+    label_width: int
+
+    @property
+    def width(self) -> int:
+        return self.label_width + PLOT_WIDTH + VALUE_WIDTH
 
     @property
     def height(self) -> int:
@@ -117,11 +127,12 @@ class Chart:
 
     @property
     def label_x(self) -> int:
-        return LABEL_WIDTH - 8
+        return self.label_width - 8
 
 
 def improving_chart(evaluation: Evaluation) -> Chart:
     """Share of cases improving, per domain: one bar from 0 to 100 %."""
+    left = label_width(evaluation)
     bars = []
     for index, domain in enumerate(evaluation.domains):
         share = domain.improving.share
@@ -130,17 +141,17 @@ def improving_chart(evaluation: Evaluation) -> Chart:
             Bar(
                 label=str(domain.label),
                 y=TOP + index * ROW_HEIGHT,
-                x=LABEL_WIDTH,
+                x=left,
                 width=width,
                 value=share_text(share) if share is not None else few_text(),
-                value_x=LABEL_WIDTH + width + 6,
+                value_x=left + width + 6,
             )
         )
-    return Chart("improving", _("Share of cases improving"), bars, axis_x=LABEL_WIDTH)
+    return Chart("improving", _("Share of cases improving"), bars, axis_x=left, label_width=left)
 
 
-def _change_bar(index: int, domain: DomainOutcome) -> Bar:
-    centre = LABEL_WIDTH + PLOT_WIDTH / 2
+def _change_bar(index: int, domain: DomainOutcome, left: int) -> Bar:
+    centre = left + PLOT_WIDTH / 2
     median = domain.median_change
     y = TOP + index * ROW_HEIGHT
     if median is None:
@@ -155,12 +166,14 @@ def _change_bar(index: int, domain: DomainOutcome) -> Bar:
 
 def change_chart(evaluation: Evaluation) -> Chart:
     """Median change in levels, per domain: bars left (worse) or right (better) of zero."""
-    bars = [_change_bar(index, domain) for index, domain in enumerate(evaluation.domains)]
+    left = label_width(evaluation)
+    bars = [_change_bar(i, domain, left) for i, domain in enumerate(evaluation.domains)]
     return Chart(
         "change",
         _("Median change, in levels"),
         bars,
-        axis_x=round(LABEL_WIDTH + PLOT_WIDTH / 2),
+        axis_x=left + PLOT_WIDTH / 2,
+        label_width=left,
     )
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lantern.audit.models import AuditEvent
 from lantern.cases.models import Assessment, CaseAccess
@@ -15,6 +15,15 @@ from lantern.cases.tests.factories import open_case
 from lantern.cases.tests.outcomes_helpers import assess, share
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """English unless a test asks otherwise (and no language left active after a test)."""
+    with translation.override("en"):
+        yield
+
+
 TODAY = timezone.localdate
 
 

@@ -4,7 +4,7 @@ and reading them (audited, a disclosure for anyone not assigned, cut by consent)
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lantern.audit.models import AuditEvent
 from lantern.cases import assessments
@@ -25,12 +25,19 @@ from lantern.core.api_errors import FieldError
 from lantern.core.errors import NotFound
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """English unless a test asks otherwise (and no language left active after a test)."""
+    with translation.override("en"):
+        yield
+
+
 TODAY = timezone.localdate
 
 
 def test_every_domain_has_five_distinct_anchors_in_english_and_spanish():
-    from django.utils import translation
-
     assert set(ANCHORS) == set(LIFE_DOMAIN_CODES)
     for code in LIFE_DOMAIN_CODES:
         english = [str(anchor(code, level)) for level in range(1, 6)]

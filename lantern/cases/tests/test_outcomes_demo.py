@@ -9,7 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lantern.accounts.models import Membership
 from lantern.cases import vocab
@@ -20,6 +20,15 @@ from lantern.cases.models import Assessment, Case, CaseAssignment, ExploitationP
 from lantern.directory.demo import demo_seed
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """English unless a test asks otherwise (and no language left active after a test)."""
+    with translation.override("en"):
+        yield
+
+
 TODAY = timezone.localdate()
 
 

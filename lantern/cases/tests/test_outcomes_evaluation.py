@@ -4,7 +4,7 @@ and which cases count (own organization only; purged ones yes, merged-away ones 
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lantern.accounts.services import membership_add
 from lantern.cases.evaluation import (
@@ -23,6 +23,15 @@ from lantern.referrals.tests.factories import send
 from lantern.testing import make_listing
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """English unless a test asks otherwise (and no language left active after a test)."""
+    with translation.override("en"):
+        yield
+
+
 TODAY = timezone.localdate
 
 
