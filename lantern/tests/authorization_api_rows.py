@@ -311,3 +311,40 @@ OPERATIONS.update(
         ],
     }
 )
+
+
+def _outcomes_case_id(world):
+    """The case of the outcomes rows (authorization_rows._outcomes_case)."""
+    from lantern.tests.authorization_rows import _outcomes_case
+
+    return _outcomes_case(world).pk
+
+
+def _assessment_body(world):
+    from django.utils import timezone
+
+    return {"kind": "interval", "assessed_on": str(timezone.localdate()), "scores": {"housing": 3}}
+
+
+OPERATIONS.update(
+    {
+        ("GET", "/api/v1/cases/{case_id}/assessments"): [
+            Row(
+                "GET",
+                lambda w: f"/api/v1/cases/{_outcomes_case_id(w)}/assessments",
+                split(401, 404, provider_b=200),
+                notes="whoever may see the case's assessments group",
+            )
+        ],
+        ("POST", "/api/v1/cases/{case_id}/assessments"): [
+            Row(
+                "POST",
+                lambda w: f"/api/v1/cases/{_outcomes_case_id(w)}/assessments",
+                split(401, 404, provider_b=201),
+                body=_assessment_body,
+                json_body=True,
+                notes="whoever may change the case (assigned caseworkers, supervisors)",
+            )
+        ],
+    }
+)

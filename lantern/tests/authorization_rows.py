@@ -737,3 +737,60 @@ PAGES.update(
         ],
     }
 )
+
+
+def _outcomes_case(world: World) -> Any:
+    """A case of org B opened by provider_b (so assigned to them) with its intake assessment."""
+    if "_outcomes_case" not in world.__dict__:
+        from django.utils import timezone
+
+        from lantern.cases.assessments import assessment_record
+        from lantern.cases.tests.factories import open_case
+
+        case = open_case(world)
+        assessment_record(
+            actor=world["provider_b"].user,
+            case=case,
+            kind="intake",
+            assessed_on=timezone.localdate(),
+            scores={"housing": 2},
+        )
+        world.__dict__["_outcomes_case"] = case
+    return world.__dict__["_outcomes_case"]
+
+
+def _assessment_form(world: World) -> dict[str, Any]:
+    from django.utils import timezone
+
+    return {"kind": "interval", "assessed_on": str(timezone.localdate()), "score_housing": "3"}
+
+
+PAGES.update(
+    {
+        "cases/evaluation/": [
+            Row(
+                "GET",
+                lambda w: "/cases/evaluation/",
+                split(302, 404),
+                notes="case supervisors of their own organizations only; no persona is one "
+                "(a supervisor's 200 is in lantern/cases/tests/test_outcomes_pages.py)",
+            ),
+            Row("POST", lambda w: "/cases/evaluation/", split(302, 405), body=lambda w: {}),
+        ],
+        "cases/<uuid:case_id>/assessments/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_outcomes_case(w).pk}/assessments/",
+                split(302, 404, provider_b=200),
+                notes="whoever may see the case's assessments: its assigned caseworker here",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_outcomes_case(w).pk}/assessments/",
+                split(302, 404, provider_b=302),
+                body=_assessment_form,
+                notes="whoever may change the case records one, then back to the page",
+            ),
+        ],
+    }
+)
