@@ -149,6 +149,7 @@ def test_the_list_filters_and_pages(world):
         ({"opened_from": "2025-02-02", "opened_to": "2025-02-01"}, ["query", "opened_to"]),
         ({"alias": "a"}, ["query", "alias"]),
         ({"limit": 101}, ["query", "limit"]),
+        ({"opened_to": "0"}, ["query", "opened_to"]),
         ({"status": "Gone"}, ["query", "status"]),
         ({"scope": "shared", "alias": "rosa"}, ["query", "alias"]),
     ],

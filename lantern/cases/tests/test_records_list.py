@@ -152,3 +152,10 @@ def test_a_merged_or_revoked_case_leaves_the_lists(world):
 def test_the_new_case_link_is_offered_to_caseworkers(world):
     html = world["advocate_a"].client().get(LIST).content.decode()
     assert reverse("cases:new") in html
+
+
+def test_the_list_reads_in_spanish(world):
+    open_case(world)
+    html = world["provider_b"].client().get(LIST, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Sus casos" in html and "Abrir un caso nuevo" in html
+    assert "Activo" in html or "Activa" in html  # the case status, from the vocabulary
