@@ -90,7 +90,8 @@ def retention_page(request: HttpRequest) -> HttpResponse:
     forms: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
-        chosen = {str(org.pk): org for org in organizations}.get(request.POST.get("organization", ""))
+        by_id = {str(org.pk): org for org in organizations}
+        chosen = by_id.get(request.POST.get("organization", ""))
         if chosen is None:
             raise NotFound
         form = RetentionForm(request.POST)
