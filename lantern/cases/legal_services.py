@@ -69,11 +69,11 @@ def retention_set(*, actor: Any, organization: Organization, days: int) -> Reten
         raise FieldError("days_after_closure", "must be a whole number of days")
     if not 0 <= days <= MAX_RETENTION_DAYS:
         raise FieldError("days_after_closure", f"must be between 0 and {MAX_RETENTION_DAYS} days")
-    schedule, _ = RetentionSchedule.objects.select_for_update().get_or_create(
+    schedule, created = RetentionSchedule.objects.select_for_update().get_or_create(
         organization=organization,
         defaults={"days_after_closure": days, "updated_by": actor},
     )
-    before = schedule.days_after_closure
+    before = None if created else schedule.days_after_closure
     schedule.days_after_closure = days
     schedule.updated_by = actor
     schedule.updated = timezone.now()
