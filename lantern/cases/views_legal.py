@@ -42,6 +42,9 @@ from lantern.core.api_errors import FieldError
 from lantern.core.errors import NotFound
 
 LIST_LIMIT = 200
+# The section's forms share the case page with other parts' forms: prefixed names and ids.
+HOLD_PREFIX = "legal_hold"
+CHILD_REPORT_PREFIX = "child_report"
 
 
 def _case_path(case: Case) -> str:
@@ -298,7 +301,7 @@ def case_hold(request: HttpRequest, case_id: Any) -> HttpResponse:
     case = legal_selectors.case_for_legal(request.user, case_id)
     if case.purged_at is not None:
         raise NotFound
-    form = HoldForm(request.POST if request.method == "POST" else None)
+    form = HoldForm(request.POST if request.method == "POST" else None, prefix=HOLD_PREFIX)
     if request.method == "POST" and form.is_valid():
         try:
             legal_services.legal_hold_place(
@@ -322,7 +325,9 @@ def case_hold(request: HttpRequest, case_id: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def child_report(request: HttpRequest, case_id: Any) -> HttpResponse:
     case, _reach = selectors.case_for_edit(request.user, case_id)
-    form = ChildReportForm(request.POST if request.method == "POST" else None)
+    form = ChildReportForm(
+        request.POST if request.method == "POST" else None, prefix=CHILD_REPORT_PREFIX
+    )
     if request.method == "POST" and form.is_valid():
         try:
             legal_services.child_report_record(
@@ -358,11 +363,15 @@ def section_context(request: HttpRequest, case: Any, reach: Any) -> dict[str, An
             "child_report_due": legal_selectors.child_report_due(case),
             "child_report_on": case.child_report_on,
             "child_report_agency": case.child_report_agency,
-            "child_report_form": ChildReportForm() if policy.may_edit(reach, case) else None,
+            "child_report_form": (
+                ChildReportForm(prefix=CHILD_REPORT_PREFIX)
+                if policy.may_edit(reach, case)
+                else None
+            ),
             "keeps_legal_records": keeps,
             "holds": holds,
             "held": keeps and legal_selectors.case_is_held(case),
-            "hold_form": HoldForm() if keeps and not purged else None,
+            "hold_form": HoldForm(prefix=HOLD_PREFIX) if keeps and not purged else None,
             "purged": purged,
         }
     }
