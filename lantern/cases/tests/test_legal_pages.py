@@ -348,3 +348,18 @@ def test_a_purged_case_offers_no_forms(world):
     assert 'data-testid="case-hold-form"' not in html
     assert 'data-testid="child-report-form"' not in html
     assert _client(boss).get(f"/cases/{case.pk}/legal-hold/").status_code == 404
+
+
+def test_the_pages_and_the_section_speak_spanish(world):
+    from django.utils import translation
+
+    case = open_case(world, birth_year=timezone.localdate().year - 16)
+    boss = supervisor(world)
+    html = _client(boss).get("/cases/legal/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Retenciones legales y órdenes judiciales" in html
+    retention = _client(org_admin(world)).get("/cases/retention/", HTTP_ACCEPT_LANGUAGE="es")
+    assert "Conservación de los expedientes de casos" in retention.content.decode()
+    with translation.override("es"):
+        section = _section(boss, case, reach_for(boss, case))
+    assert "Denuncia obligatoria a protección de la infancia" in section
+    assert "Poner en retención legal" in section
