@@ -5,6 +5,7 @@ from lantern.tests.authorization_rows import (
     REFERRAL_SIDES,
     Row,
     _cap,
+    _case,
     _held,
     _referral,
     each,
@@ -178,6 +179,48 @@ OPERATIONS.update(
                 body=lambda w: {},
                 json_body=True,
                 notes="advocates of the organization that recorded it",
+            )
+        ],
+    }
+)
+
+OPERATIONS.update(
+    {
+        ("GET", "/api/v1/cases"): [
+            Row(
+                "GET",
+                lambda w: "/api/v1/cases",
+                split(401, 200, coalition_admin=404, analyst=404),
+                notes="people who keep cases (their own, or none: an empty list)",
+            )
+        ],
+        ("POST", "/api/v1/cases"): [
+            Row(
+                "POST",
+                lambda w: "/api/v1/cases",
+                split(401, 201, coalition_admin=404, analyst=404),
+                body=lambda w: {},
+                json_body=True,
+                notes="every field may be empty; coalition admins and analysts keep no cases",
+            )
+        ],
+        ("GET", "/api/v1/cases/{case_id}"): [
+            Row(
+                "GET",
+                lambda w: f"/api/v1/cases/{_case(w).pk}",
+                split(401, 404, provider_b=200),
+                notes="its caseworkers and supervisors, or a recipient under a share",
+            ),
+            Row("GET", lambda w: "/api/v1/cases/not-a-uuid", split(401, 404)),
+        ],
+        ("PATCH", "/api/v1/cases/{case_id}"): [
+            Row(
+                "PATCH",
+                lambda w: f"/api/v1/cases/{_case(w).pk}",
+                split(401, 404, provider_b=200),
+                body=lambda w: {"status": "FollowUp"},
+                json_body=True,
+                notes="never under a share (404 like a missing case)",
             )
         ],
     }

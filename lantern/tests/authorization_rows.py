@@ -504,6 +504,100 @@ PAGES.update(
 )
 
 
+def _case(world: World) -> Any:
+    """One case of organization B, opened by provider_b (assigned to them, and its owner)."""
+    if "_case" not in world.__dict__:
+        from lantern.cases.tests.factories import open_case
+
+        world.__dict__["_case"] = open_case(world)
+    return world.__dict__["_case"]
+
+
+# Case records: provider_b's own case; caseworkers elsewhere, coalition admins and analysts
+# get the same 404 as for a case that does not exist.
+CASE_OWNER_ONLY = split(302, 404, provider_b=200)
+KEEP_CASES = split(302, 200, coalition_admin=404, analyst=404)
+
+PAGES.update(
+    {
+        "cases/": [
+            Row(
+                "GET",
+                lambda w: "/cases/",
+                KEEP_CASES,
+                notes="people who keep cases (advocates, provider staff, caseworkers)",
+            ),
+            Row("POST", lambda w: "/cases/", split(302, 405), body=lambda w: {}),
+        ],
+        "cases/new/": [
+            Row("GET", lambda w: "/cases/new/", KEEP_CASES),
+            Row(
+                "POST",
+                lambda w: "/cases/new/",
+                split(302, 302, coalition_admin=404, analyst=404),
+                body=lambda w: {"status": "Active"},
+                notes="every field may be empty: the case opens, then on to its page",
+            ),
+        ],
+        "cases/handover/": [
+            Row(
+                "GET",
+                lambda w: "/cases/handover/",
+                split(302, 404),
+                notes="case supervisors only (no persona is one)",
+            ),
+            Row("POST", lambda w: "/cases/handover/", split(302, 404), body=lambda w: {}),
+        ],
+        "cases/<uuid:case_id>/": [
+            Row("GET", lambda w: f"/cases/{_case(w).pk}/", CASE_OWNER_ONLY),
+            Row("POST", lambda w: f"/cases/{_case(w).pk}/", split(302, 405), body=lambda w: {}),
+        ],
+        "cases/<uuid:case_id>/edit/": [
+            Row("GET", lambda w: f"/cases/{_case(w).pk}/edit/", CASE_OWNER_ONLY),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_case(w).pk}/edit/",
+                split(302, 404, provider_b=422),
+                body=lambda w: {},
+                notes="an empty form: the date opened is needed (422); others: not found",
+            ),
+        ],
+        "cases/<uuid:case_id>/history/": [
+            Row("GET", lambda w: f"/cases/{_case(w).pk}/history/", CASE_OWNER_ONLY),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_case(w).pk}/history/",
+                split(302, 405),
+                body=lambda w: {},
+            ),
+        ],
+        "cases/<uuid:case_id>/assign/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_case(w).pk}/assign/",
+                CASE_OWNER_ONLY,
+                notes="the case's owner and its organization's supervisors",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_case(w).pk}/assign/",
+                split(302, 404, provider_b=302),
+                body=lambda w: {"action": "assign", "user": str(w["provider_b"].user.pk)},
+                notes="assigning someone already assigned changes nothing; back to the page",
+            ),
+        ],
+        "cases/<uuid:case_id>/merge/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_case(w).pk}/merge/",
+                split(302, 404),
+                notes="case supervisors of the organization only (no persona is one)",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_case(w).pk}/merge/",
+                split(302, 404),
+                body=lambda w: {"number": "2000-00001"},
 # --- Cases, legal part: retention, legal holds, compelled disclosure, child welfare -------
 # No persona keeps legal records or sets retention (organization admins and case supervisors
 # do; lantern/cases/tests/test_legal_pages.py covers them). The case and records below are
