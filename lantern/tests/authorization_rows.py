@@ -598,6 +598,12 @@ PAGES.update(
                 lambda w: f"/cases/{_case(w).pk}/merge/",
                 split(302, 404),
                 body=lambda w: {"number": "2000-00001"},
+            ),
+        ],
+    }
+)
+
+
 # --- Cases, legal part: retention, legal holds, compelled disclosure, child welfare -------
 # No persona keeps legal records or sets retention (organization admins and case supervisors
 # do; lantern/cases/tests/test_legal_pages.py covers them). The case and records below are
