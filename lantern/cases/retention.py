@@ -67,6 +67,7 @@ DELETED_ROWS: tuple[type[models.Model], ...] = (CaseNote, CaseDocument, CaseSear
 class PurgeResult:
     due: int  # past their schedule, not held (what a run purges)
     held: int  # past their schedule, kept by a legal hold in force
+    waiting: int  # past their schedule, merged into a case that is not due yet
     purged: int
     batches: int
     documents: int
@@ -92,8 +93,16 @@ def past_schedule(today: date) -> QuerySet[Case]:
 
 
 def due_cases(today: date) -> QuerySet[Case]:
-    """The cases a purge on `today` destroys: past their schedule and not held."""
-    return past_schedule(today).exclude(held_cases(today))
+    """The cases a purge on `today` destroys: past their schedule and not held. A case
+    merged into another keeps part of that person's record (its notes, documents, history),
+    so it goes only with (or after) the case it was merged into."""
+    unheld = past_schedule(today).exclude(held_cases(today))
+    survivors_due = unheld.filter(merged_into__isnull=True).values("pk")
+    return unheld.filter(
+        Q(merged_into__isnull=True)
+        | Q(merged_into__purged_at__isnull=False)
+        | Q(merged_into__in=survivors_due)
+    )
 
 
 # --- Purging one batch ----------------------------------------------------------------
@@ -200,9 +209,11 @@ def purge_due(
     now = now or timezone.now()
     today = timezone.localdate(now) if timezone.is_aware(now) else now.date()
     due = due_cases(today).count()
-    held = past_schedule(today).filter(held_cases(today)).count()
+    past = past_schedule(today)
+    held = past.filter(held_cases(today)).count()
+    waiting = past.count() - held - due
     if dry_run:
-        return PurgeResult(due, held, 0, 0, 0, dry_run=True)
+        return PurgeResult(due, held, waiting, 0, 0, 0, dry_run=True)
     purged = batches = documents = 0
     while True:
         with transaction.atomic():
@@ -218,7 +229,7 @@ def purge_due(
         purged += cases
         documents += docs
         batches += 1
-    return PurgeResult(due, held, purged, batches, documents, dry_run=False)
+    return PurgeResult(due, held, waiting, purged, batches, documents, dry_run=False)
 
 
 # --- The command verb -----------------------------------------------------------------
@@ -266,8 +277,9 @@ def run(command: Any, **options: Any) -> None:
     now = parse_now(str(options.get("now") or ""))
     result = purge_due(now=now, dry_run=bool(options.get("dry_run")), batch_size=batch_size)
     out = command.stdout
-    out.write(f"cases past their retention schedule: {result.due + result.held}")
+    out.write(f"cases past their retention schedule: {result.due + result.held + result.waiting}")
     out.write(f"kept under a legal hold: {result.held}")
+    out.write(f"merged into a case that is kept: {result.waiting}")
     if result.dry_run:
         out.write(f"dry run: would purge {result.due} cases; nothing was written")
         return

@@ -363,3 +363,14 @@ def test_the_pages_and_the_section_speak_spanish(world):
         section = _section(boss, case, reach_for(boss, case))
     assert "Denuncia obligatoria a protección de la infancia" in section
     assert "Poner en retención legal" in section
+
+
+def test_the_case_page_carries_the_section(world):
+    minor = open_case(world, birth_year=timezone.localdate().year - 16)
+    page = world["provider_b"].client().get(f"/cases/{minor.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="child-report-due"' in html
+    assert 'data-testid="legal-section"' not in html
+    boss_page = _client(supervisor(world)).get(f"/cases/{minor.pk}/").content.decode()
+    assert 'data-testid="case-hold-form"' in boss_page

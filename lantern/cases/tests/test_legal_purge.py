@@ -147,3 +147,22 @@ def test_purge_due_skips_cases_already_purged(world):
     assert (second.due, second.purged) == (0, 0)
     case.refresh_from_db()
     assert case.purged_at is not None
+
+
+def test_a_merged_case_goes_only_with_the_case_it_was_merged_into(world, monkeypatch):
+    from lantern.cases.supervision import case_merge
+
+    _schedule(world, 1)
+    keep = open_case(world, alias="Pilar Dieciseis")
+    merged = open_case(world, alias="Pilar Dieciseis B")
+    case_merge(actor=supervisor(world), keep=keep, merge=merged)
+    Case.objects.filter(pk=merged.pk).update(closed_on=timezone.localdate() - timedelta(days=5))
+    output = run_purge(monkeypatch)
+    assert "merged into a case that is kept: 1" in output
+    assert not _purged(merged)
+    # Once the surviving case is due, both go in the same run.
+    Case.objects.filter(pk=keep.pk).update(
+        status="Closed", closed_on=timezone.localdate() - timedelta(days=5)
+    )
+    assert "purged 2 cases" in run_purge(monkeypatch)
+    assert _purged(keep) and _purged(merged)
