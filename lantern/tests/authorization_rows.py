@@ -794,3 +794,170 @@ PAGES.update(
         ],
     }
 )
+
+
+# --- Cases, legal part: retention, legal holds, compelled disclosure, child welfare -------
+# No persona keeps legal records or sets retention (organization admins and case supervisors
+# do; lantern/cases/tests/test_legal_pages.py covers them). The case and records below are
+# of org B, opened by provider_b, who is assigned to it.
+
+
+def _legal_case(world: World) -> Any:
+    if "_legal_case" not in world.__dict__:
+        from lantern.cases.tests.factories import open_case
+
+        world.__dict__["_legal_case"] = open_case(world, alias="Matrix Legal")
+    return world.__dict__["_legal_case"]
+
+
+def _legal_keeper(world: World) -> Any:
+    if "_legal_keeper" not in world.__dict__:
+        from lantern.cases.tests.factories import supervisor
+
+        world.__dict__["_legal_keeper"] = supervisor(world)
+    return world.__dict__["_legal_keeper"]
+
+
+def _legal_hold(world: World) -> Any:
+    if "_legal_hold" not in world.__dict__:
+        from django.utils import timezone
+
+        from lantern.cases.legal_services import legal_hold_place
+
+        world.__dict__["_legal_hold"] = legal_hold_place(
+            actor=_legal_keeper(world),
+            case=_legal_case(world),
+            reason="matrix",
+            until=timezone.localdate(),
+        )
+    return world.__dict__["_legal_hold"]
+
+
+def _compelled(world: World) -> Any:
+    if "_compelled" not in world.__dict__:
+        from datetime import date
+
+        from lantern.cases.compelled import compelled_record
+
+        world.__dict__["_compelled"] = compelled_record(
+            actor=_legal_keeper(world),
+            case=_legal_case(world),
+            order_kind="subpoena",
+            received_on=date(2024, 3, 4),
+            requested="matrix",
+            groups=["identity"],
+            legal_review="reviewed",
+            reviewed_on=date(2024, 3, 4),
+            notification_forbidden=True,
+        )
+    return world.__dict__["_compelled"]
+
+
+def _child_report_body(world: World) -> dict[str, Any]:
+    from django.utils import timezone
+
+    return {
+        "child_report-reported_on": timezone.localdate().isoformat(),
+        "child_report-agency": "Matrix County Children's Services",
+    }
+
+
+LEGAL_ONLY = split(302, 404)
+
+PAGES.update(
+    {
+        "cases/retention/": [
+            Row("GET", lambda w: "/cases/retention/", LEGAL_ONLY, notes="organization admins"),
+            Row(
+                "POST",
+                lambda w: "/cases/retention/",
+                LEGAL_ONLY,
+                body=lambda w: {"organization": str(w.org_b.pk), "amount": "1", "unit": "days"},
+                notes="organization admins of that organization",
+            ),
+        ],
+        "cases/legal/": [
+            Row("GET", lambda w: "/cases/legal/", LEGAL_ONLY, notes="legal keepers only"),
+            Row(
+                "POST",
+                lambda w: "/cases/legal/",
+                LEGAL_ONLY,
+                body=lambda w: {
+                    "number": _legal_case(w).number,
+                    "reason": "matrix",
+                    "until": "2099-01-01",
+                },
+                notes="a hold by case number: legal keepers of the case's organization",
+            ),
+        ],
+        "cases/legal/holds/<int:hold_id>/release/": [
+            Row(
+                "GET", lambda w: f"/cases/legal/holds/{_legal_hold(w).pk}/release/", split(302, 405)
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/legal/holds/{_legal_hold(w).pk}/release/",
+                LEGAL_ONLY,
+                body=lambda w: {},
+                notes="a hold on a case of org B: its legal keepers only",
+            ),
+        ],
+        "cases/legal/compelled/new/": [
+            Row("GET", lambda w: "/cases/legal/compelled/new/", LEGAL_ONLY),
+            Row(
+                "POST",
+                lambda w: "/cases/legal/compelled/new/",
+                LEGAL_ONLY,
+                body=lambda w: {"number": _legal_case(w).number},
+            ),
+        ],
+        "cases/legal/compelled/<int:disclosure_id>/": [
+            Row("GET", lambda w: f"/cases/legal/compelled/{_compelled(w).pk}/", LEGAL_ONLY),
+            Row(
+                "POST",
+                lambda w: f"/cases/legal/compelled/{_compelled(w).pk}/",
+                LEGAL_ONLY,
+                body=lambda w: {"notice": "forbidden"},
+            ),
+        ],
+        "cases/legal/compelled/<int:disclosure_id>/release/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/legal/compelled/{_compelled(w).pk}/release/",
+                split(302, 405),
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/legal/compelled/{_compelled(w).pk}/release/",
+                LEGAL_ONLY,
+                body=lambda w: {},
+                notes="a release of personal data: legal keepers, after re-authentication",
+            ),
+        ],
+        "cases/<uuid:case_id>/legal-hold/": [
+            Row("GET", lambda w: f"/cases/{_legal_case(w).pk}/legal-hold/", LEGAL_ONLY),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_legal_case(w).pk}/legal-hold/",
+                LEGAL_ONLY,
+                body=lambda w: {"legal_hold-reason": "matrix", "legal_hold-until": "2099-01-01"},
+                notes="the assigned caseworker keeps no legal records: 404 as for anyone",
+            ),
+        ],
+        "cases/<uuid:case_id>/child-report/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_legal_case(w).pk}/child-report/",
+                split(302, 404, provider_b=200),
+                notes="whoever may edit the case: provider_b is assigned",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_legal_case(w).pk}/child-report/",
+                split(302, 404, provider_b=302),
+                body=_child_report_body,
+                notes="recorded, then back to the case page",
+            ),
+        ],
+    }
+)
