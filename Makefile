@@ -73,6 +73,7 @@ bench: setup
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/match.py
 	$(BIN)/python bench/referrals.py
+	$(BIN)/python bench/cases.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3

@@ -20,8 +20,8 @@ from lantern.core.env import (
     env_int,
     env_list,
     env_str,
-    new_encryption_key,
     new_blind_index_key,
+    new_encryption_key,
     new_secret_key,
     read_secrets_file,
 )

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from lantern.cases import vocab
+from lantern.cases import fips, vocab
 from lantern.core.api_errors import FieldError
 from lantern.core.bounds import check_date
 
@@ -114,11 +114,13 @@ def _places(value: Any) -> list[dict[str, str]]:
             raise FieldError(f"{loc}.country", f"unknown code: {country or '(blank)'}")
         state = str(place.get("state") or "").strip()
         county = str(place.get("county") or "").strip()
+        if county and not state and len(county) == 5 and county.isdigit():
+            state = county[:2]  # a county's FIPS code starts with its state's
         if (state or county) and country not in ("US", "USA"):
             raise FieldError(
                 f"{loc}.state", "states and counties are given for the United States only"
             )
-        if state and not (len(state) == 2 and state.isdigit()):
+        if state and state not in fips.STATES:
             raise FieldError(f"{loc}.state", "must be a 2-digit FIPS state code")
         if county and not (
             len(county) == 5 and county.isdigit() and county.startswith(state or "x")

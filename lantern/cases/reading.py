@@ -5,15 +5,20 @@ writes the audit event and, for anyone but an assigned caseworker, a disclosure-
 `case_list_rows` does the same for a page of a list with one event naming the cases.
 """
 
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lantern.cases.access import audit_read
+from lantern.audit.services import audit_record
+from lantern.cases.access import OBJECT_TYPE, audit_read, log_access
+from lantern.cases.fields import PERSONAL_FIELDS
 from lantern.cases.keys import CaseKeyDestroyed, cipher_for
-from lantern.cases.models import Case
+from lantern.cases.models import Case, CaseChange
 from lantern.cases.models.case import AccessKind
 from lantern.cases.policy import Reach
+from lantern.cases.selectors import SharedCase
 
 # Which fields belong to which consent group (lantern.consent.models.CaseGroup).
 GROUP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -122,25 +127,178 @@ class CaseRow:
     assignee_ids: tuple[Any, ...]
 
 
-def case_list_rows(*, actor: Any, cases: list[Case], organization_id: Any = None) -> list[CaseRow]:
-    """A page of a case list with each alias opened: one audit event naming the cases."""
-    rows = []
+@dataclass(frozen=True)
+class SharedRow:
+    """A case shared with the reader's organization: the alias only when the identity group
+    is granted ("" otherwise), the groups, and when the consent ends."""
+
+    case: Case
+    alias: str
+    groups: frozenset[str]
+    expires_at: Any
+
+
+def _alias(case: Case) -> str:
+    try:
+        return cipher_for(case).open(case.alias_sealed)
+    except CaseKeyDestroyed:
+        return ""
+
+
+def case_list_page(
+    *, actor: Any, cases: Sequence[Case], shared: Sequence[SharedCase] = ()
+) -> tuple[list[CaseRow], list[SharedRow]]:
+    """A page of case lists with the aliases opened: the reader's own cases (`cases`) and
+    the cases shared with them (`shared`, alias only where identity is granted).
+
+    ONE audit event names every case whose alias was opened; each of them not assigned to
+    the reader also gets a disclosure-log row ("saw it in a list")."""
+    rows = [
+        CaseRow(
+            case=case,
+            alias=_alias(case),
+            assignee_ids=tuple(a.user_id for a in case.assignments.all()),
+        )
+        for case in cases
+    ]
+    shared_rows = [
+        SharedRow(
+            case=item.case,
+            alias=_alias(item.case) if item.reach.sees("identity") else "",
+            groups=item.reach.groups,
+            expires_at=item.expires_at,
+        )
+        for item in shared
+    ]
+    opened_shared = [item for item in shared if item.reach.sees("identity")]
+    opened = [*cases, *(item.case for item in opened_shared)]
+    if not opened:
+        return rows, shared_rows
+    audit_record(
+        actor=actor,
+        action="case.list",
+        object_type=OBJECT_TYPE,
+        object_id="list",
+        detail={
+            "kind": AccessKind.LIST,
+            "case_ids": [str(case.pk) for case in opened],
+            "groups": ["identity"],
+        },
+    )
+    by_organization: dict[Any, list[Case]] = {}
     for case in cases:
+        by_organization.setdefault(case.organization_id, []).append(case)
+    for item in opened_shared:
+        by_organization.setdefault(item.reach.organization_id, []).append(item.case)
+    for organization_id, group in by_organization.items():
+        log_access(
+            cases=group,
+            actor=actor,
+            kind=AccessKind.LIST,
+            organization_id=organization_id,
+            groups=["identity"],
+        )
+    return rows, shared_rows
+
+
+def case_list_rows(*, actor: Any, cases: list[Case], organization_id: Any = None) -> list[CaseRow]:
+    """A page of a case list with each alias opened: one audit event naming the cases.
+    (`organization_id` is kept for callers of the first version; each case's own
+    organization is logged.)"""
+    return case_list_page(actor=actor, cases=cases)[0]
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """A possible duplicate: the alias only for a case the reader may open."""
+
+    case: Case
+    alias: str
+    reasons: tuple[str, ...]
+    may_open: bool
+
+
+def candidate_rows(
+    *,
+    actor: Any,
+    cases: Sequence[Case],
+    reasons: Mapping[Any, tuple[str, ...]],
+    openable: set[Any],
+) -> list[CandidateRow]:
+    """The duplicate candidates as a page shows them; the aliases opened (only of the cases
+    in `openable`) are one audited list read."""
+    rows = [
+        CandidateRow(
+            case=case,
+            alias=_alias(case) if case.pk in openable else "",
+            reasons=reasons.get(case.pk, ()),
+            may_open=case.pk in openable,
+        )
+        for case in cases
+    ]
+    case_list_page(actor=actor, cases=[case for case in cases if case.pk in openable])
+    return rows
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    case: Case
+    field: str
+    actor: Any
+    at: Any
+    old: Any
+    new: Any
+
+
+def _history_value(field: str, text: str) -> Any:
+    if field in PERSONAL_FIELDS or field in ("merged_from", "merged_into"):
+        return text
+    try:
+        return json.loads(text) if text else ""
+    except ValueError:
+        return text
+
+
+def case_history(
+    *, actor: Any, case: Case, reach: Reach, limit: int = 200, offset: int = 0
+) -> tuple[list[HistoryRow], int]:
+    """The change history of a case and of the cases merged into it, newest first, with
+    old and new values opened (a read of personal data: audited and, for anyone not
+    assigned, logged as a disclosure). Returns one page of rows and the total."""
+    merged = list(case.merged_from.all())
+    cases = [case, *merged]
+    changes = (
+        CaseChange.objects.filter(case__in=cases)
+        .select_related("actor", "case__key")
+        .order_by("-at", "-id")
+    )
+    total = changes.count()
+    rows = []
+    for change in changes[offset : offset + limit]:
         try:
-            alias = cipher_for(case).open(case.alias_sealed)
+            cipher = cipher_for(change.case)
+            old, new = cipher.open(change.old_sealed), cipher.open(change.new_sealed)
         except CaseKeyDestroyed:
-            alias = ""
-        assignees = tuple(a.user_id for a in case.assignments.all())
-        rows.append(CaseRow(case=case, alias=alias, assignee_ids=assignees))
+            old = new = ""
+        rows.append(
+            HistoryRow(
+                case=change.case,
+                field=change.field,
+                actor=change.actor,
+                at=change.at,
+                old=_history_value(change.field, old),
+                new=_history_value(change.field, new),
+            )
+        )
     audit_read(
         cases=cases,
         actor=actor,
-        kind=AccessKind.LIST,
-        organization_id=organization_id,
-        groups=["identity"],
-        action="case.list",
+        kind=AccessKind.READ if reach.own else AccessKind.SHARED_READ,
+        organization_id=reach.organization_id,
+        groups=reach.groups,
+        action="case.history",
     )
-    return rows
+    return rows, total
 
 
 def today_age(case_values_: dict[str, Any], on: date) -> int | None:

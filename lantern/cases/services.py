@@ -1,22 +1,24 @@
-"""Writes to case records: open, change, assign, hand over, merge.
+"""Writes to case records: open, change, assign (handing over and merging are a
+supervisor's, in `supervision.py`).
 
 Each validates, writes and leaves an audit event in one transaction. Audit details carry
 ids, field names and codes, never a personal value; personal values (and their history)
 are sealed under the case's own key.
 """
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from lantern.accounts.models import Membership, Organization
 from lantern.accounts.roles import Capability, roles_with
 from lantern.audit.services import audit_record
 from lantern.cases import indexing, policy, vocab
-from lantern.cases.fields import CODED_FIELDS, PERSONAL_FIELDS, clean_case_fields
+from lantern.cases.fields import CODED_FIELDS, OPEN_STATUSES, PERSONAL_FIELDS, clean_case_fields
 from lantern.cases.keys import CaseCipher, cipher_for, key_create
 from lantern.cases.models import Case, CaseAssignment, CaseChange, ExploitationPlace
 from lantern.core.api_errors import FieldError
@@ -40,18 +42,22 @@ class DuplicatesFound(Exception):
 
 
 def _next_number(organization: Organization) -> str:
+    """The organization's next case number this year: "2026-00042". Past 99999 the number
+    grows a digit, so the longest number is the latest (text order alone would not say)."""
     year = timezone.localdate().year
     prefix = f"{year}-"
     last = (
         Case.objects.filter(organization=organization, number__startswith=prefix)
-        .aggregate(n=Max("number"))
-        .get("n")
+        .order_by(Length("number").desc(), "-number")
+        .values_list("number", flat=True)
+        .first()
     )
     sequence = int(last.split("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{sequence:05d}"
 
 
-def _case_workers(organization: Organization) -> set[Any]:
+def case_worker_ids(organization: Organization) -> set[Any]:
+    """Ids of the people who keep cases for the organization (in-force memberships)."""
     roles = roles_with(Capability.KEEP_CASES)
     return set(
         Membership.objects.filter(organization=organization, role__in=roles).values_list(
@@ -61,7 +67,7 @@ def _case_workers(organization: Organization) -> set[Any]:
 
 
 def _check_assignees(organization: Organization, assignees: Sequence[Any]) -> list[Any]:
-    allowed = _case_workers(organization)
+    allowed = case_worker_ids(organization)
     ids = []
     for user in assignees:
         user_id = getattr(user, "pk", user)
@@ -71,9 +77,17 @@ def _check_assignees(organization: Organization, assignees: Sequence[Any]) -> li
     return list(dict.fromkeys(ids))
 
 
+def band_on(birth_year: int, on: Any) -> str:
+    """The age band on a day from the birth year; FieldError when the year is after it."""
+    age = vocab.age_at(birth_year, on)
+    if age < 0:
+        raise FieldError("birth_year", "is after the date the person was identified or met")
+    return vocab.age_band(age)
+
+
 def _age_band(clean: Mapping[str, Any], on: Any) -> str:
     if clean.get("birth_year"):
-        return vocab.age_band(vocab.age_at(int(clean["birth_year"]), on))
+        return band_on(int(clean["birth_year"]), on)
     return str(clean.get("age_band") or "")
 
 
@@ -89,7 +103,8 @@ def _places_of(case: Case) -> list[dict[str, str]]:
     ]
 
 
-def _reindex(case: Case, cipher: CaseCipher) -> None:
+def reindex(case: Case, cipher: CaseCipher) -> None:
+    """Rebuild the case's blind index from its current (sealed) values."""
     indexing.index_case(
         case,
         alias=cipher.open(case.alias_sealed),
@@ -115,6 +130,7 @@ def case_create(
     if organization.pk not in policy.caseworker_org_ids(actor):
         raise FieldError("organization", "you do not keep cases for this organization")
     clean = clean_case_fields(data)
+    clean["age_band"] = _age_band(clean, clean["identified_on"] or clean["opened_on"])
     assignee_ids = _check_assignees(organization, assignees or [actor])
     if not duplicates_reviewed:
         candidates = indexing.find_duplicates(
@@ -143,16 +159,15 @@ def case_create(
         except IntegrityError:
             if attempt == 4:
                 raise
-    case.age_band = _age_band(clean, clean["identified_on"] or clean["opened_on"])
     cipher = key_create(case)
     for name, attr in SEALED_ATTR.items():
         setattr(case, attr, cipher.seal(clean[name]))
-    case.save(update_fields=["age_band", *SEALED_ATTR.values()])
+    case.save(update_fields=list(SEALED_ATTR.values()))
     _write_places(case, clean["places"])
     CaseAssignment.objects.bulk_create(
         CaseAssignment(case=case, user_id=user_id, assigned_by=actor) for user_id in assignee_ids
     )
-    _reindex(case, cipher)
+    reindex(case, cipher)
     audit_record(
         actor=actor,
         action="case.create",
@@ -186,6 +201,14 @@ def case_update(*, actor: Any, case: Case, data: Mapping[str, Any]) -> list[str]
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.purged_at is not None:
         raise FieldError("case", "this case was purged and cannot change")
+    if locked.merged_into_id is not None:
+        raise FieldError("case", "this case was merged into another; change that one")
+    if (
+        "status" in clean
+        and locked.status not in OPEN_STATUSES
+        and clean["status"] != locked.status
+    ):
+        raise FieldError("status", "a closed case keeps its status")
     cipher = cipher_for(locked)
     changed: list[str] = []
     history: list[CaseChange] = []
@@ -218,24 +241,23 @@ def case_update(*, actor: Any, case: Case, data: Mapping[str, Any]) -> list[str]
                 CaseChange(
                     case=locked,
                     field=name,
-                    old_sealed=cipher.seal(_json(old_value)),
-                    new_sealed=cipher.seal(_json(new_value)),
+                    old_sealed=cipher.seal(history_value(old_value)),
+                    new_sealed=cipher.seal(history_value(new_value)),
                     actor=actor,
                 )
             )
         changed.append(name)
     if not changed:
         return []
-    if "birth_year" in changed or "age_band" in changed:
-        birth_year = cipher.open(locked.birth_year_sealed)
-        on = locked.identified_on or locked.opened_on
-        if birth_year:
-            locked.age_band = vocab.age_band(vocab.age_at(int(birth_year), on))
+    if {"birth_year", "age_band", "identified_on", "opened_on"} & set(changed):
+        _rederive_age_band(locked, cipher, history, changed, actor)
+        if not changed:
+            return []
     locked.updated = timezone.now()
     locked.save()
     CaseChange.objects.bulk_create(history)
     if {"alias", "birth_year", "primary_language", "places"} & set(changed):
-        _reindex(locked, cipher)
+        reindex(locked, cipher)
     audit_record(
         actor=actor,
         action="case.update",
@@ -243,21 +265,54 @@ def case_update(*, actor: Any, case: Case, data: Mapping[str, Any]) -> list[str]
         object_id=locked.pk,
         detail={"fields": changed},
     )
-    _tell_owner(locked, actor)
+    tell_owner(locked, actor)
     case.refresh_from_db()
     return changed
 
 
-def _json(value: Any) -> str:
-    import json
+def _rederive_age_band(
+    case: Case, cipher: CaseCipher, history: list[CaseChange], changed: list[str], actor: Any
+) -> None:
+    """With a birth year known, the age band follows it (at identification, or at opening):
+    a change of the year or of those dates may move the band, and that move is history too
+    (one change of `age_band`, from the band before this update to the derived one)."""
+    birth_year = cipher.open(case.birth_year_sealed)
+    if not birth_year:
+        return
+    band = band_on(int(birth_year), case.identified_on or case.opened_on)
+    given = next((c for c in history if c.field == "age_band"), None)
+    if given is not None:
+        history.remove(given)
+        changed.remove("age_band")
+        before = json.loads(cipher.open(given.old_sealed))
+    else:
+        before = case.age_band
+    case.age_band = band
+    if band == before:
+        return
+    changed.append("age_band")
+    history.append(
+        CaseChange(
+            case=case,
+            field="age_band",
+            old_sealed=cipher.seal(history_value(before)),
+            new_sealed=cipher.seal(history_value(band)),
+            actor=actor,
+        )
+    )
 
+
+def history_value(value: Any) -> str:
+    """A coded value as kept in the history (JSON, then sealed like the personal ones)."""
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _tell_owner(case: Case, actor: Any) -> None:
-    if case.owner_id is None or case.owner_id == getattr(actor, "pk", None):
+def tell_owner(case: Case, actor: Any) -> None:
+    """Tell the case's owner (no detail, a link only) when someone else changed it."""
+    owner = case.owner
+    if owner is None or owner.pk == getattr(actor, "pk", None):
         return
-    notify_users(users=[case.owner], kind="case_edited", link_path=f"/cases/{case.pk}/")
+    notify_users(users=[owner], kind="case_edited", link_path=f"/cases/{case.pk}/")
 
 
 @transaction.atomic
@@ -275,6 +330,10 @@ def case_assign(*, actor: Any, case: Case, user: Any) -> CaseAssignment:
             object_id=case.pk,
             detail={"user_id": str(assignment.user_id)},
         )
+        if assignment.user_id != getattr(actor, "pk", None):
+            notify_users(
+                users=[assignment.user], kind="case_assigned", link_path=f"/cases/{case.pk}/"
+            )
     return assignment
 
 

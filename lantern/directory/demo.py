@@ -65,6 +65,9 @@ DEMO_USERS = {
     # Admin of the demo provider: invites, confirms and removes its people (/accounts/people/).
     "orgadmin@demo.lantern.test": (None, Role.ORGANIZATION_ADMIN),
     "analyst@demo.lantern.test": ("Demo Coalition", Role.ANALYST),
+    # Case records of the demo provider (its demo cases come from lantern.cases.demo).
+    "caseworker@demo.lantern.test": (None, Role.CASEWORKER),
+    "supervisor@demo.lantern.test": (None, Role.CASE_SUPERVISOR),
 }
 
 _ADJECTIVES = [

@@ -16,6 +16,11 @@ from lantern.directory import doccache, models
 # Sent after directory writes that bypass model signals (the demo seed, the HSDS import).
 bulk_written = Signal()
 
+# Sent by `lantern demo seed` after the directory part (argument: `seed`), so that apps above
+# the directory, which it may not import (case records), add their own demo data. Each
+# receiver returns one line for the command to print, and must add nothing the second time.
+demo_seeded = Signal()
+
 RENDERED_MODELS = (
     models.Taxonomy,
     models.TaxonomyTerm,

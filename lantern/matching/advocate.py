@@ -8,6 +8,7 @@ already redacted for the viewer).
 """
 
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -246,6 +247,16 @@ def _search_centre(form: AdvocateSearchForm, request: HttpRequest) -> dict[str, 
     return {"point": [latitude, longitude], "label": str(label)}
 
 
+def _refer_case(request: HttpRequest) -> str:
+    """The id of the case record a search was started from (`?case=`), or "". The search
+    only carries it on to the case's own "hold and refer" page (`/cases/<id>/refer/...`),
+    which decides whether the user may refer from that case; nothing here reads it."""
+    try:
+        return str(uuid.UUID(request.GET.get("case", "")))
+    except ValueError:
+        return ""
+
+
 @never_cache
 @login_required
 @require_safe
@@ -257,6 +268,7 @@ def advocate_search(request: HttpRequest) -> HttpResponse:
         "form": form,
         "searched": False,
         "map_config": _map_config(),
+        "refer_case": _refer_case(request),
     }
     if form.is_valid():
         # The order applies to every fitting service before the page is cut.

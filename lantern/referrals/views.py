@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from lantern.accounts.roles import Capability
+from lantern.accounts.selectors import organization_ids_with
 from lantern.consent.models import Category
 from lantern.consent.selectors import consent_state
 from lantern.core.api_errors import FieldError
@@ -140,11 +142,29 @@ def _personal_context(user: Any, referral: Referral) -> dict[str, Any]:
     }
 
 
+# A case record can be opened from a referral the receiving organization took on.
+CASE_STATUSES = frozenset({Status.ACCEPTED, Status.INTAKE_SCHEDULED, Status.INTAKE_COMPLETED})
+
+
+def _case_link(user: Any, referral: Referral, acting: set[str]) -> dict[str, Any] | None:
+    """The receiving side's link to the case opened from this referral, or to open one
+    (case records sit above this app: the link is a path, and the cases pages decide)."""
+    if "receiver" not in acting or referral.status not in CASE_STATUSES:
+        return None
+    if referral.receiving_organization_id not in organization_ids_with(user, Capability.KEEP_CASES):
+        return None
+    case = getattr(referral, "case", None)  # the reverse one-to-one of Case.from_referral
+    if case is not None:
+        return {"path": f"/cases/{case.pk}/", "exists": True}
+    return {"path": f"/cases/from-referral/{referral.pk}/", "exists": False}
+
+
 def _detail_context(
     request: HttpRequest, referral: Referral, acting: set[str], **extra: Any
 ) -> dict[str, Any]:
     moves = [s for s in states.next_for(referral.status, acting) if s != Status.VIEWED]
     context = {
+        "case_link": _case_link(request.user, referral, acting),
         "row": _row(referral),
         "history": _history(referral),
         "moves": moves,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lantern.accounts.roles import Capability
 from lantern.accounts.selectors import has_capability, managed_organizations
+from lantern.cases import policy as case_policy
 from lantern.directory.policy import may_exchange_hsds
 from lantern.directory.selectors import capacities_of_user
 from lantern.findhelp import policy as help_policy
@@ -71,6 +72,7 @@ ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("outbox", _("Referrals sent"), "referrals:outbox", referral_policy.may_refer),
     NavItem("inbox", _("Referrals received"), "referrals:inbox", _answers_referrals),
+    NavItem("cases", _("Cases"), "cases:list", case_policy.may_open_cases),
     NavItem("openings", _("Openings"), "directory:provider-capacities", _has_openings),
     NavItem("organizations", _("Organizations"), "staff-organizations", _administers),
     NavItem("people", _("People"), "accounts:people", _manages_people),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from lantern.cases.selectors import open_cases_count
 from lantern.directory.selectors import capacities_of_user
 from lantern.directory.verification import services_unverified
 from lantern.findhelp.selectors import help_requests_open_for
@@ -35,6 +36,8 @@ def _cards(user: Any) -> dict[str, Any]:
         cards["outbox"] = referrals_page(user, box="outbox", open_only=True, limit=0).total
     if "inbox" in keys:
         cards["inbox"] = referrals_page(user, box="inbox", open_only=True, limit=0).total
+    if "cases" in keys:
+        cards["cases"] = open_cases_count(user, limit=COUNT_CAP)
     if "openings" in keys:
         cards["openings"] = list(capacities_of_user(user)[:COUNT_CAP])
     if "admin" in keys:

@@ -7,8 +7,11 @@ from lantern.tests.authorization_rows import (
     REFERRAL_SIDES,
     Row,
     _cap,
+    _case,
     _held,
     _referral,
+    _sharing_case,
+    _sharing_share,
     _work_case,
     each,
     split,
@@ -186,6 +189,48 @@ OPERATIONS.update(
     }
 )
 
+OPERATIONS.update(
+    {
+        ("GET", "/api/v1/cases"): [
+            Row(
+                "GET",
+                lambda w: "/api/v1/cases",
+                split(401, 200, coalition_admin=404, analyst=404),
+                notes="people who keep cases (their own, or none: an empty list)",
+            )
+        ],
+        ("POST", "/api/v1/cases"): [
+            Row(
+                "POST",
+                lambda w: "/api/v1/cases",
+                split(401, 201, coalition_admin=404, analyst=404),
+                body=lambda w: {},
+                json_body=True,
+                notes="every field may be empty; coalition admins and analysts keep no cases",
+            )
+        ],
+        ("GET", "/api/v1/cases/{case_id}"): [
+            Row(
+                "GET",
+                lambda w: f"/api/v1/cases/{_case(w).pk}",
+                split(401, 404, provider_b=200),
+                notes="its caseworkers and supervisors, or a recipient under a share",
+            ),
+            Row("GET", lambda w: "/api/v1/cases/not-a-uuid", split(401, 404)),
+        ],
+        ("PATCH", "/api/v1/cases/{case_id}"): [
+            Row(
+                "PATCH",
+                lambda w: f"/api/v1/cases/{_case(w).pk}",
+                split(401, 404, provider_b=200),
+                body=lambda w: {"status": "FollowUp"},
+                json_body=True,
+                notes="never under a share (404 like a missing case)",
+            )
+        ],
+    }
+)
+
 # Resolver routes that are not OpenAPI operations but belong to the API.
 API_EXTRAS = {
     "api/v1/docs": [
@@ -203,6 +248,107 @@ API_EXTRAS = {
         ),
     ],
 }
+
+
+# --- Cases: sharing ------------------------------------------------------------------------
+
+
+def _share_body(world: Any) -> dict[str, Any]:
+    from datetime import UTC, timedelta
+
+    from django.utils import timezone
+
+    expires = (timezone.now() + timedelta(days=30)).astimezone(UTC).isoformat()
+    return {
+        "recipient_id": str(world.org_a.pk),
+        "groups": ["identity"],
+        "purpose": "continuing services",
+        "method": "written",
+        "expires_at": expires,
+    }
+
+
+CASE_API_OWN = split(401, 404, provider_b=200)
+
+OPERATIONS.update(
+    {
+        ("GET", "/api/v1/cases/{case_id}/shares"): [
+            Row(
+                "GET",
+                lambda w: f"/api/v1/cases/{_sharing_case(w).pk}/shares",
+                CASE_API_OWN,
+                notes="the case's own people; a recipient under a share: 404",
+            )
+        ],
+        ("POST", "/api/v1/cases/{case_id}/shares"): [
+            Row(
+                "POST",
+                lambda w: f"/api/v1/cases/{_sharing_case(w).pk}/shares",
+                split(401, 404, provider_b=201),
+                body=_share_body,
+                json_body=True,
+                notes="the case's own people share it; a recipient cannot share onward",
+            )
+        ],
+        ("POST", "/api/v1/cases/{case_id}/shares/{share_id}/revoke"): [
+            Row(
+                "POST",
+                lambda w: (
+                    f"/api/v1/cases/{_sharing_case(w).pk}/shares/{_sharing_share(w).pk}/revoke"
+                ),
+                CASE_API_OWN,
+                body=lambda w: {"reason": "withdrawn"},
+                json_body=True,
+                notes="the sharing organization only; never the recipient",
+            )
+        ],
+        ("GET", "/api/v1/cases/{case_id}/disclosures"): [
+            Row(
+                "GET",
+                lambda w: f"/api/v1/cases/{_sharing_case(w).pk}/disclosures",
+                CASE_API_OWN,
+                notes="the disclosure log: the case's own people only",
+            )
+        ],
+    }
+)
+
+
+def _outcomes_case_id(world):
+    """The case of the outcomes rows (authorization_rows._outcomes_case)."""
+    from lantern.tests.authorization_rows import _outcomes_case
+
+    return _outcomes_case(world).pk
+
+
+def _assessment_body(world):
+    from django.utils import timezone
+
+    return {"kind": "interval", "assessed_on": str(timezone.localdate()), "scores": {"housing": 3}}
+
+
+OPERATIONS.update(
+    {
+        ("GET", "/api/v1/cases/{case_id}/assessments"): [
+            Row(
+                "GET",
+                lambda w: f"/api/v1/cases/{_outcomes_case_id(w)}/assessments",
+                split(401, 404, provider_b=200),
+                notes="whoever may see the case's assessments group",
+            )
+        ],
+        ("POST", "/api/v1/cases/{case_id}/assessments"): [
+            Row(
+                "POST",
+                lambda w: f"/api/v1/cases/{_outcomes_case_id(w)}/assessments",
+                split(401, 404, provider_b=201),
+                body=_assessment_body,
+                json_body=True,
+                notes="whoever may change the case (assigned caseworkers, supervisors)",
+            )
+        ],
+    }
+)
 
 
 def _work_notes(world: Any) -> str:

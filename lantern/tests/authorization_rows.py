@@ -504,6 +504,465 @@ PAGES.update(
 )
 
 
+def _case(world: World) -> Any:
+    """One case of organization B, opened by provider_b (assigned to them, and its owner)."""
+    if "_case" not in world.__dict__:
+        from lantern.cases.tests.factories import open_case
+
+        world.__dict__["_case"] = open_case(world)
+    return world.__dict__["_case"]
+
+
+# Case records: provider_b's own case; caseworkers elsewhere, coalition admins and analysts
+# get the same 404 as for a case that does not exist.
+CASE_OWNER_ONLY = split(302, 404, provider_b=200)
+KEEP_CASES = split(302, 200, coalition_admin=404, analyst=404)
+
+PAGES.update(
+    {
+        "cases/": [
+            Row(
+                "GET",
+                lambda w: "/cases/",
+                KEEP_CASES,
+                notes="people who keep cases (advocates, provider staff, caseworkers)",
+            ),
+            Row("POST", lambda w: "/cases/", split(302, 405), body=lambda w: {}),
+        ],
+        "cases/new/": [
+            Row("GET", lambda w: "/cases/new/", KEEP_CASES),
+            Row(
+                "POST",
+                lambda w: "/cases/new/",
+                split(302, 302, coalition_admin=404, analyst=404),
+                body=lambda w: {"status": "Active"},
+                notes="every field may be empty: the case opens, then on to its page",
+            ),
+        ],
+        "cases/handover/": [
+            Row(
+                "GET",
+                lambda w: "/cases/handover/",
+                split(302, 404),
+                notes="case supervisors only (no persona is one)",
+            ),
+            Row("POST", lambda w: "/cases/handover/", split(302, 404), body=lambda w: {}),
+        ],
+        "cases/<uuid:case_id>/": [
+            Row("GET", lambda w: f"/cases/{_case(w).pk}/", CASE_OWNER_ONLY),
+            Row("POST", lambda w: f"/cases/{_case(w).pk}/", split(302, 405), body=lambda w: {}),
+        ],
+        "cases/<uuid:case_id>/edit/": [
+            Row("GET", lambda w: f"/cases/{_case(w).pk}/edit/", CASE_OWNER_ONLY),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_case(w).pk}/edit/",
+                split(302, 404, provider_b=422),
+                body=lambda w: {},
+                notes="an empty form: the date opened is needed (422); others: not found",
+            ),
+        ],
+        "cases/<uuid:case_id>/history/": [
+            Row("GET", lambda w: f"/cases/{_case(w).pk}/history/", CASE_OWNER_ONLY),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_case(w).pk}/history/",
+                split(302, 405),
+                body=lambda w: {},
+            ),
+        ],
+        "cases/<uuid:case_id>/assign/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_case(w).pk}/assign/",
+                CASE_OWNER_ONLY,
+                notes="the case's owner and its organization's supervisors",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_case(w).pk}/assign/",
+                split(302, 404, provider_b=302),
+                body=lambda w: {"action": "assign", "user": str(w["provider_b"].user.pk)},
+                notes="assigning someone already assigned changes nothing; back to the page",
+            ),
+        ],
+        "cases/<uuid:case_id>/merge/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_case(w).pk}/merge/",
+                split(302, 404),
+                notes="case supervisors of the organization only (no persona is one)",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_case(w).pk}/merge/",
+                split(302, 404),
+                body=lambda w: {"number": "2000-00001"},
+            ),
+        ],
+    }
+)
+
+
+# --- Cases: sharing (shares, transfers, the disclosure log, referrals and cases) ----------
+
+
+def _sharing_case(world: World) -> Any:
+    """A case of Shelter B opened by provider_b (assigned), its identity shared with
+    Provider C (so provider_c is a recipient, and still gets 404 on every sharing route)."""
+    if "_sharing_case" not in world.__dict__:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from lantern.cases.sharing_services import case_share
+        from lantern.cases.tests.factories import open_case
+
+        case = open_case(world)
+        share = case_share(
+            actor=world["provider_b"].user,
+            case=case,
+            recipient=world.org_c,
+            groups=["identity"],
+            purpose="continuing services",
+            method="written",
+            expires_at=timezone.now() + timedelta(days=30),
+        )
+        world.__dict__["_sharing_case"] = case
+        world.__dict__["_sharing_share"] = share
+    return world.__dict__["_sharing_case"]
+
+
+def _sharing_share(world: World) -> Any:
+    _sharing_case(world)
+    return world.__dict__["_sharing_share"]
+
+
+def _accepted_referral(world: World) -> Any:
+    """A referral from advocate_a to Shelter B with a consented first name, accepted."""
+    if "_accepted_referral" not in world.__dict__:
+        from lantern.referrals.services import referral_transition
+        from lantern.referrals.tests.factories import send
+
+        referral = send(world, shared=True)
+        referral_transition(referral=referral, actor=world["provider_b"].user, status="accepted")
+        world.__dict__["_accepted_referral"] = referral
+    return world.__dict__["_accepted_referral"]
+
+
+CASE_OWN = split(302, 404, provider_b=200)
+CASE_OWN_CONFIRM = split(302, 404, provider_b=302)
+
+PAGES.update(
+    {
+        "cases/<uuid:case_id>/share/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_sharing_case(w).pk}/share/",
+                CASE_OWN_CONFIRM,
+                notes="the case's own people, after a fresh password and code (-> reauth); "
+                "a recipient under a share: 404",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_sharing_case(w).pk}/share/",
+                CASE_OWN_CONFIRM,
+                body=lambda w: {"share-recipient": str(w.org_a.pk)},
+                notes="not confirmed lately: -> reauth first; everyone else 404",
+            ),
+        ],
+        "cases/<uuid:case_id>/transfer/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_sharing_case(w).pk}/transfer/",
+                CASE_OWN_CONFIRM,
+                notes="the case's own people, after a fresh password and code (-> reauth)",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_sharing_case(w).pk}/transfer/",
+                CASE_OWN_CONFIRM,
+                body=lambda w: {"transfer-recipient": str(w.org_a.pk)},
+                notes="not confirmed lately: -> reauth first; everyone else 404",
+            ),
+        ],
+        "cases/<uuid:case_id>/shares/<uuid:share_id>/revoke/": [
+            Row(
+                "POST",
+                lambda w: f"/cases/{_sharing_case(w).pk}/shares/{_sharing_share(w).pk}/revoke/",
+                CASE_OWN_CONFIRM,
+                body=lambda w: {"reason": "withdrawn"},
+                notes="the sharing organization (own reach or REVOKE_CONSENT there), after "
+                "a fresh confirmation; the recipient and everyone else 404",
+            )
+        ],
+        "cases/<uuid:case_id>/disclosures/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_sharing_case(w).pk}/disclosures/",
+                CASE_OWN,
+                notes="the disclosure log: the case's own people only (a recipient: 404)",
+            )
+        ],
+        "cases/<uuid:case_id>/refer/<uuid:service_id>/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_sharing_case(w).pk}/refer/{w.c_public.service_id}/",
+                CASE_OWN,
+                notes="hold and refer made from the case: its own people who refer",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_sharing_case(w).pk}/refer/{w.c_public.service_id}/",
+                CASE_OWN_CONFIRM,
+                body=lambda w: {"share": "nothing"},
+                notes="sent and linked to the case: on to the outbox; everyone else 404",
+            ),
+        ],
+        "cases/from-referral/<uuid:referral_id>/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/from-referral/{_accepted_referral(w).pk}/",
+                CASE_OWN,
+                notes="the receiving organization's people who answer referrals and keep "
+                "cases; the referrer and everyone else 404",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/from-referral/{_accepted_referral(w).pk}/",
+                CASE_OWN_CONFIRM,
+                body=lambda w: {},
+                notes="the case is opened: on to it; everyone else 404",
+            ),
+        ],
+    }
+)
+
+
+def _outcomes_case(world: World) -> Any:
+    """A case of org B opened by provider_b (so assigned to them) with its intake assessment."""
+    if "_outcomes_case" not in world.__dict__:
+        from django.utils import timezone
+
+        from lantern.cases.assessments import assessment_record
+        from lantern.cases.tests.factories import open_case
+
+        case = open_case(world)
+        assessment_record(
+            actor=world["provider_b"].user,
+            case=case,
+            kind="intake",
+            assessed_on=timezone.localdate(),
+            scores={"housing": 2},
+        )
+        world.__dict__["_outcomes_case"] = case
+    return world.__dict__["_outcomes_case"]
+
+
+def _assessment_form(world: World) -> dict[str, Any]:
+    from django.utils import timezone
+
+    return {"kind": "interval", "assessed_on": str(timezone.localdate()), "score_housing": "3"}
+
+
+PAGES.update(
+    {
+        "cases/evaluation/": [
+            Row(
+                "GET",
+                lambda w: "/cases/evaluation/",
+                split(302, 404),
+                notes="case supervisors of their own organizations only; no persona is one "
+                "(a supervisor's 200 is in lantern/cases/tests/test_outcomes_pages.py)",
+            ),
+            Row("POST", lambda w: "/cases/evaluation/", split(302, 405), body=lambda w: {}),
+        ],
+        "cases/<uuid:case_id>/assessments/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_outcomes_case(w).pk}/assessments/",
+                split(302, 404, provider_b=200),
+                notes="whoever may see the case's assessments: its assigned caseworker here",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_outcomes_case(w).pk}/assessments/",
+                split(302, 404, provider_b=302),
+                body=_assessment_form,
+                notes="whoever may change the case records one, then back to the page",
+            ),
+        ],
+    }
+)
+
+
+# --- Cases, legal part: retention, legal holds, compelled disclosure, child welfare -------
+# No persona keeps legal records or sets retention (organization admins and case supervisors
+# do; lantern/cases/tests/test_legal_pages.py covers them). The case and records below are
+# of org B, opened by provider_b, who is assigned to it.
+
+
+def _legal_case(world: World) -> Any:
+    if "_legal_case" not in world.__dict__:
+        from lantern.cases.tests.factories import open_case
+
+        world.__dict__["_legal_case"] = open_case(world, alias="Matrix Legal")
+    return world.__dict__["_legal_case"]
+
+
+def _legal_keeper(world: World) -> Any:
+    if "_legal_keeper" not in world.__dict__:
+        from lantern.cases.tests.factories import supervisor
+
+        world.__dict__["_legal_keeper"] = supervisor(world)
+    return world.__dict__["_legal_keeper"]
+
+
+def _legal_hold(world: World) -> Any:
+    if "_legal_hold" not in world.__dict__:
+        from django.utils import timezone
+
+        from lantern.cases.legal_services import legal_hold_place
+
+        world.__dict__["_legal_hold"] = legal_hold_place(
+            actor=_legal_keeper(world),
+            case=_legal_case(world),
+            reason="matrix",
+            until=timezone.localdate(),
+        )
+    return world.__dict__["_legal_hold"]
+
+
+def _compelled(world: World) -> Any:
+    if "_compelled" not in world.__dict__:
+        from datetime import date
+
+        from lantern.cases.compelled import compelled_record
+
+        world.__dict__["_compelled"] = compelled_record(
+            actor=_legal_keeper(world),
+            case=_legal_case(world),
+            order_kind="subpoena",
+            received_on=date(2024, 3, 4),
+            requested="matrix",
+            groups=["identity"],
+            legal_review="reviewed",
+            reviewed_on=date(2024, 3, 4),
+            notification_forbidden=True,
+        )
+    return world.__dict__["_compelled"]
+
+
+def _child_report_body(world: World) -> dict[str, Any]:
+    from django.utils import timezone
+
+    return {
+        "child_report-reported_on": timezone.localdate().isoformat(),
+        "child_report-agency": "Matrix County Children's Services",
+    }
+
+
+LEGAL_ONLY = split(302, 404)
+
+PAGES.update(
+    {
+        "cases/retention/": [
+            Row("GET", lambda w: "/cases/retention/", LEGAL_ONLY, notes="organization admins"),
+            Row(
+                "POST",
+                lambda w: "/cases/retention/",
+                LEGAL_ONLY,
+                body=lambda w: {"organization": str(w.org_b.pk), "amount": "1", "unit": "days"},
+                notes="organization admins of that organization",
+            ),
+        ],
+        "cases/legal/": [
+            Row("GET", lambda w: "/cases/legal/", LEGAL_ONLY, notes="legal keepers only"),
+            Row(
+                "POST",
+                lambda w: "/cases/legal/",
+                LEGAL_ONLY,
+                body=lambda w: {
+                    "number": _legal_case(w).number,
+                    "reason": "matrix",
+                    "until": "2099-01-01",
+                },
+                notes="a hold by case number: legal keepers of the case's organization",
+            ),
+        ],
+        "cases/legal/holds/<int:hold_id>/release/": [
+            Row(
+                "GET", lambda w: f"/cases/legal/holds/{_legal_hold(w).pk}/release/", split(302, 405)
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/legal/holds/{_legal_hold(w).pk}/release/",
+                LEGAL_ONLY,
+                body=lambda w: {},
+                notes="a hold on a case of org B: its legal keepers only",
+            ),
+        ],
+        "cases/legal/compelled/new/": [
+            Row("GET", lambda w: "/cases/legal/compelled/new/", LEGAL_ONLY),
+            Row(
+                "POST",
+                lambda w: "/cases/legal/compelled/new/",
+                LEGAL_ONLY,
+                body=lambda w: {"number": _legal_case(w).number},
+            ),
+        ],
+        "cases/legal/compelled/<int:disclosure_id>/": [
+            Row("GET", lambda w: f"/cases/legal/compelled/{_compelled(w).pk}/", LEGAL_ONLY),
+            Row(
+                "POST",
+                lambda w: f"/cases/legal/compelled/{_compelled(w).pk}/",
+                LEGAL_ONLY,
+                body=lambda w: {"notice": "forbidden"},
+            ),
+        ],
+        "cases/legal/compelled/<int:disclosure_id>/release/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/legal/compelled/{_compelled(w).pk}/release/",
+                split(302, 405),
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/legal/compelled/{_compelled(w).pk}/release/",
+                LEGAL_ONLY,
+                body=lambda w: {},
+                notes="a release of personal data: legal keepers, after re-authentication",
+            ),
+        ],
+        "cases/<uuid:case_id>/legal-hold/": [
+            Row("GET", lambda w: f"/cases/{_legal_case(w).pk}/legal-hold/", LEGAL_ONLY),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_legal_case(w).pk}/legal-hold/",
+                LEGAL_ONLY,
+                body=lambda w: {"legal_hold-reason": "matrix", "legal_hold-until": "2099-01-01"},
+                notes="the assigned caseworker keeps no legal records: 404 as for anyone",
+            ),
+        ],
+        "cases/<uuid:case_id>/child-report/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_legal_case(w).pk}/child-report/",
+                split(302, 404, provider_b=200),
+                notes="whoever may edit the case: provider_b is assigned",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_legal_case(w).pk}/child-report/",
+                split(302, 404, provider_b=302),
+                body=_child_report_body,
+                notes="recorded, then back to the case page",
+            ),
+        ],
+    }
+)
+
+
 # --- Cases: the work on a case (plan, tasks, notes, documents, approvals, supervision) ----
 
 

@@ -14,7 +14,7 @@ from lantern.cases.models.legal import (
     LegalHold,
     RetentionSchedule,
 )
-from lantern.cases.models.sharing import CaseShare, CaseTransfer
+from lantern.cases.models.sharing import CaseReferral, CaseShare, CaseTransfer
 from lantern.cases.models.work import (
     Approval,
     Assessment,
@@ -34,6 +34,7 @@ __all__ = [
     "CaseDocument",
     "CaseKey",
     "CaseNote",
+    "CaseReferral",
     "CaseSearchKey",
     "CaseShare",
     "CaseTask",

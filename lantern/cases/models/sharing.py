@@ -55,3 +55,23 @@ class CaseTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"transfer of {self.case_id} to {self.recipient_id}"
+
+
+class CaseReferral(models.Model):
+    """A referral sent from a case's page (through the existing referral flow): what lets the
+    case list the referrals made for the person. Ids only; the referral keeps its own data."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referral_links")
+    referral = models.OneToOneField(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="case_link"
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"referral {self.referral_id} from case {self.case_id}"

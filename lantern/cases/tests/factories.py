@@ -4,7 +4,6 @@ from typing import Any
 
 from lantern.accounts.models import Organization, Role, User
 from lantern.accounts.services import membership_add
-from lantern.cases import vocab
 from lantern.cases.models import Case
 from lantern.cases.services import case_create
 from lantern.testing import UserFactory, World
@@ -29,16 +28,16 @@ def case_data(**overrides: Any) -> dict[str, Any]:
         "alias": "Rosa Fictional",
         "contact": "text 555-0142 after 6pm",
         "birth_year": 1999,
-        "gender": next(iter(vocab.GENDER)),
-        "citizenship": "MX" if vocab.is_country("MX") else "MEX",
+        "gender": "Feminine",
+        "citizenship": "MX",
         "primary_language": "spa",
-        "trafficking_status": list(vocab.TRAFFICKING_STATUS)[1],
-        "types_of_exploitation": [next(iter(vocab.TYPES_OF_EXPLOITATION))],
-        "methods_of_control": [list(vocab.METHODS_OF_CONTROL)[3]],
+        "trafficking_status": "ActualVictimOfTrafficking",
+        "types_of_exploitation": ["ForcedLabour"],
+        "methods_of_control": ["DebtBondage"],
         "places": [
             {
-                "place_type": list(vocab.PLACE_TYPES)[-1],
-                "country": "US" if vocab.is_country("US") else "USA",
+                "place_type": "Exploitation",
+                "country": "US",
                 "state": "17",
                 "county": "17031",
             }

@@ -15,8 +15,8 @@ from lantern.testing import Persona, UserFactory
 pytestmark = pytest.mark.django_db
 
 BARS = {
-    "advocate_a": ["home", "help-requests", "search", "outbox", "tokens", "api-docs"],
-    "provider_b": ["home", "search", "outbox", "inbox", "openings", "tokens", "api-docs"],
+    "advocate_a": ["home", "help-requests", "search", "outbox", "cases", "tokens", "api-docs"],
+    "provider_b": ["home", "search", "outbox", "inbox", "cases", "openings", "tokens", "api-docs"],
     "coalition_admin": [
         *["home", "search", "outbox", "organizations", "people", "metrics", "admin", "hsds"],
         *["tokens", "api-docs"],
@@ -78,11 +78,11 @@ def test_cards_count_the_work_waiting(world):
         consented=False,
     )
     html = world["advocate_a"].client().get(reverse("staff-home")).content.decode()
-    assert cards_of(html) == {"help-requests", "search", "outbox"}
+    assert cards_of(html) == {"help-requests", "search", "outbox", "cases"}
     help_card = html.split('data-card="help-requests"', 1)[1].split("</section>", 1)[0]
     assert "1 waiting for an answer" in help_card
     provider = world["provider_b"].client().get(reverse("staff-home")).content.decode()
-    assert cards_of(provider) == {"search", "outbox", "inbox", "openings"}
+    assert cards_of(provider) == {"search", "outbox", "inbox", "cases", "openings"}
     openings = provider.split('data-card="openings"', 1)[1].split("</section>", 1)[0]
     assert world.b_public.service.name in openings
     assert world.c_public.service.name not in openings  # another organization's

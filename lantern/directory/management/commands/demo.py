@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 
 from lantern.accounts.enrolment import code_now, secret_text
 from lantern.core.commands import SubcommandCommand
+from lantern.directory import signals
 from lantern.directory.demo import DEMO_USERS, demo_devices, demo_seed
 from lantern.directory.demo_cities import CORE_KM, DEMO_CITIES
 from lantern.directory.models import Service
@@ -23,7 +24,10 @@ class Command(SubcommandCommand):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="do nothing when the directory already has services",
+            help=(
+                "leave the directory alone when it already has services (the other demo "
+                "data, such as demo cases, is still added once)"
+            ),
         )
 
     def handle_seed(self, *, services: int, seed: int, if_empty: bool, **_: Any) -> None:
@@ -34,6 +38,7 @@ class Command(SubcommandCommand):
             )
         if if_empty and Service.objects.exists():
             self.stdout.write("directory is not empty: demo seed skipped")
+            self._seed_above(seed)
             return
         try:
             result = demo_seed(services=services, seed=seed)
@@ -53,6 +58,13 @@ class Command(SubcommandCommand):
                 f"  Try ZIP {city.postcode} ({city.label}): "
                 f"{count} services within {CORE_KM:.0f} km"
             )
+        self._seed_above(seed)
+
+    def _seed_above(self, seed: int) -> None:
+        """The demo data of the apps above the directory (signals.demo_seeded)."""
+        for _receiver, line in signals.demo_seeded.send(sender=type(self), seed=seed):
+            if line:
+                self.stdout.write(str(line))
 
     def handle_logins(self, **_: Any) -> None:
         if settings.PRODUCTION:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0001_initial'),
+        ('cases', '0002_sharing_case_referral'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
