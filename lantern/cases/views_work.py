@@ -2,10 +2,11 @@
 supervisor's dashboard.
 
 The case page (records part) includes `cases/sections/work.html` with `section_context`;
-`/cases/<id>/work/` shows the same section on a page of its own, which is where every form
-of the section lands again: with its errors (422, or 409 when someone else got there
-first), or after a change with a message. Forms parse, services write, selectors read,
-policy decides; a case, row or group the user may not see is the site's 404.
+`/cases/<id>/work/` shows the same section on a page of its own, which is where a form of
+the section comes back with its errors (422, or 409 when someone else got there first);
+after a change the person is sent back to the case page at `#work`, with a message. Forms
+parse, services write, selectors read, policy decides; a case, row or group the user may not
+see is the site's 404.
 """
 
 from typing import Any
@@ -14,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -41,6 +42,7 @@ from lantern.core.api_errors import FieldError
 from lantern.core.errors import NotFound
 
 PAGE = "cases/work/page.html"
+SECTION_ANCHOR = "#work"
 DOWNLOAD_CHUNK = 64 * 1024
 
 
@@ -111,7 +113,8 @@ def _page(
 
 
 def _back(case: Case) -> HttpResponse:
-    return redirect("cases:work", case_id=case.pk)
+    """After a change: the case page, at this section (its messages say what happened)."""
+    return redirect(reverse("cases:detail", args=[case.pk]) + SECTION_ANCHOR)
 
 
 def _field_message(exc: FieldError) -> str:

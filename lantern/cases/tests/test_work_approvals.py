@@ -171,7 +171,7 @@ def test_the_page_flow_request_then_approve(world, case, worker, boss):
     client = world["provider_b"].client()
     response = post(client, f"/cases/{case.pk}/approvals/", {"kind": "plan"})
     assert response.status_code == 302
-    assert response["Location"] == f"/cases/{case.pk}/work/"
+    assert response["Location"] == f"/cases/{case.pk}/#work"
     approval = Approval.objects.get(case=case)
     again = post(client, f"/cases/{case.pk}/approvals/", {"kind": "plan"})
     assert again.status_code == 409

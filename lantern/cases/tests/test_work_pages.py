@@ -242,3 +242,27 @@ def test_the_section_and_the_dashboard_speak_spanish(world, filled, language_res
     board = client_for(boss).get("/cases/supervision/", HTTP_ACCEPT_LANGUAGE="es")
     assert "Supervisión" in board.content.decode()
     assert "Tareas atrasadas" in board.content.decode()
+
+
+def test_the_case_page_carries_the_section(world, filled):
+    html = world["provider_b"].client().get(f"/cases/{filled.pk}/").content.decode()
+    assert 'data-testid="work-section"' in html
+    assert GOAL in html and NOTE in html
+    assert 'data-testid="note-form"' in html
+
+
+def test_after_a_change_the_case_page_says_so(world, case):
+    client = world["provider_b"].client()
+    response = post(client, f"/cases/{case.pk}/notes/", {"body": NOTE})
+    assert response["Location"] == f"/cases/{case.pk}/#work"
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "The note is saved." in page
+    assert NOTE in page
+
+
+def test_a_supervisor_finds_the_dashboard_in_the_bar(world):
+    boss = supervisor(world)
+    html = client_for(boss).get("/staff/").content.decode()
+    assert 'href="/cases/supervision/" data-nav="supervision"' in html
+    caseworker = world["provider_b"].client().get("/staff/").content.decode()
+    assert 'data-nav="supervision"' not in caseworker
