@@ -73,6 +73,21 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("outbox", _("Referrals sent"), "referrals:outbox", referral_policy.may_refer),
     NavItem("inbox", _("Referrals received"), "referrals:inbox", _answers_referrals),
     NavItem("cases", _("Cases"), "cases:list", case_policy.may_open_cases),
+    NavItem(
+        "case-evaluation",
+        _("Program evaluation"),
+        "cases:evaluation",
+        case_policy.may_evaluate_anywhere,
+    ),
+    NavItem(
+        "case-legal",
+        _("Legal holds and orders"),
+        "cases:legal",
+        case_policy.may_keep_legal_records_anywhere,
+    ),
+    NavItem(
+        "case-retention", _("Retention"), "cases:retention", case_policy.may_set_retention_anywhere
+    ),
     NavItem("openings", _("Openings"), "directory:provider-capacities", _has_openings),
     NavItem("organizations", _("Organizations"), "staff-organizations", _administers),
     NavItem("people", _("People"), "accounts:people", _manages_people),
