@@ -14,6 +14,27 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _case_documents_in_tmp(settings, tmp_path_factory):
+    """Case documents that any test stores (the authorization matrix included) go to a
+    folder of the test run, never into the install's var/ folder."""
+    settings.LANTERN_CASE_DOCUMENT_DIR = tmp_path_factory.mktemp("case-documents")
+
+
+@pytest.fixture(autouse=True)
+def _active_language_restored():
+    """A request in Spanish (LocaleMiddleware) leaves Spanish active in the worker's thread;
+    put back what was active, so the next test is not read in Spanish by accident."""
+    from django.utils import translation
+
+    before = translation.get_language()
+    yield
+    if before:
+        translation.activate(before)
+    else:
+        translation.deactivate_all()
+
+
+@pytest.fixture(autouse=True)
 def _restore_migration_data(request, django_db_blocker):
     """Transactional tests flush every table, including the Lantern taxonomies that a data
     migration created; put them back so later tests on this worker see a migrated database."""

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from lantern.accounts.roles import Capability
 from lantern.accounts.selectors import has_capability, managed_organizations
 from lantern.cases import policy as case_policy
+from lantern.cases import work_policy as case_work_policy
 from lantern.directory.policy import may_exchange_hsds
 from lantern.directory.selectors import capacities_of_user
 from lantern.findhelp import policy as help_policy
@@ -73,6 +74,9 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("outbox", _("Referrals sent"), "referrals:outbox", referral_policy.may_refer),
     NavItem("inbox", _("Referrals received"), "referrals:inbox", _answers_referrals),
     NavItem("cases", _("Cases"), "cases:list", case_policy.may_open_cases),
+    NavItem(
+        "supervision", _("Supervision"), "cases:supervision", case_work_policy.may_see_supervision
+    ),
     NavItem(
         "case-evaluation",
         _("Program evaluation"),

@@ -12,6 +12,7 @@ from lantern.tests.authorization_rows import (
     _referral,
     _sharing_case,
     _sharing_share,
+    _work_case,
     each,
     split,
 )
@@ -344,6 +345,41 @@ OPERATIONS.update(
                 body=_assessment_body,
                 json_body=True,
                 notes="whoever may change the case (assigned caseworkers, supervisors)",
+            )
+        ],
+    }
+)
+
+
+def _work_notes(world: Any) -> str:
+    return f"/api/v1/cases/{_work_case(world).pk}/notes"
+
+
+OPERATIONS.update(
+    {
+        ("GET", "/api/v1/cases/{case_id}/notes"): [
+            Row(
+                "GET",
+                _work_notes,
+                split(401, 404, provider_b=200),
+                notes="the case's own people; a share granting notes (tested in cases/tests)",
+            )
+        ],
+        ("POST", "/api/v1/cases/{case_id}/notes"): [
+            Row(
+                "POST",
+                _work_notes,
+                split(401, 404, provider_b=201),
+                body=lambda w: {"body": "A note"},
+                json_body=True,
+            )
+        ],
+        ("GET", "/api/v1/cases/{case_id}/tasks"): [
+            Row(
+                "GET",
+                lambda w: _work_notes(w).replace("/notes", "/tasks"),
+                split(401, 404, provider_b=200),
+                notes="the case's own people; a share granting the plan (tested in cases/tests)",
             )
         ],
     }

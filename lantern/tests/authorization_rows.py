@@ -961,3 +961,218 @@ PAGES.update(
         ],
     }
 )
+
+
+# --- Cases: the work on a case (plan, tasks, notes, documents, approvals, supervision) ----
+
+
+def _work_case(world: World) -> Any:
+    """A case of org B opened by provider_b (assigned to it, owned by it)."""
+    if "_work_case" not in world.__dict__:
+        from lantern.cases.tests.factories import open_case
+
+        world.__dict__["_work_case"] = open_case(world)
+    return world.__dict__["_work_case"]
+
+
+def _work_reach(world: World) -> Any:
+    from lantern.cases.selectors import reach_for
+
+    return reach_for(world["provider_b"].user, _work_case(world))
+
+
+def _work_goal(world: World) -> Any:
+    if "_work_goal" not in world.__dict__:
+        from lantern.cases.work_services import goal_add
+
+        world.__dict__["_work_goal"] = goal_add(
+            actor=world["provider_b"].user,
+            case=_work_case(world),
+            reach=_work_reach(world),
+            domain="housing",
+            text="A safe place to stay",
+        )
+    return world.__dict__["_work_goal"]
+
+
+def _work_task(world: World) -> Any:
+    if "_work_task" not in world.__dict__:
+        from django.utils import timezone
+
+        from lantern.cases.work_services import task_add
+
+        world.__dict__["_work_task"] = task_add(
+            actor=world["provider_b"].user,
+            case=_work_case(world),
+            reach=_work_reach(world),
+            title="Call the housing office",
+            due_on=timezone.localdate(),
+        )
+    return world.__dict__["_work_task"]
+
+
+WORK_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _work_document(world: World) -> Any:
+    """A stored PDF (case documents of a test run go to a temporary folder: conftest)."""
+    if "_work_document" not in world.__dict__:
+        from lantern.cases.work_services import document_add
+
+        world.__dict__["_work_document"] = document_add(
+            actor=world["provider_b"].user,
+            case=_work_case(world),
+            reach=_work_reach(world),
+            data=WORK_PDF,
+            filename="lease.pdf",
+            document_type="legal",
+        )
+    return world.__dict__["_work_document"]
+
+
+def _work_approval(world: World) -> Any:
+    """The case's plan, put forward by provider_b and waiting for a supervisor."""
+    if "_work_approval" not in world.__dict__:
+        from lantern.cases.approvals import approval_request
+
+        _work_goal(world)
+        world.__dict__["_work_approval"] = approval_request(
+            actor=world["provider_b"].user,
+            case=_work_case(world),
+            reach=_work_reach(world),
+            kind="plan",
+        ).approval
+    return world.__dict__["_work_approval"]
+
+
+def _work_upload(world: World) -> dict[str, Any]:
+    import io
+
+    handle = io.BytesIO(WORK_PDF)
+    handle.name = "scan.pdf"
+    return {"document_type": "identity", "file": handle}
+
+
+def _work_url(suffix: str) -> Callable[[World], str]:
+    return lambda w: f"/cases/{_work_case(w).pk}/{suffix}"
+
+
+# The case's own caseworker (provider_b) only; nobody else sees the case at all.
+WORK_WRITE = split(302, 404, provider_b=302)
+
+PAGES.update(
+    {
+        "cases/supervision/": [
+            Row(
+                "GET",
+                lambda w: "/cases/supervision/",
+                split(302, 404),
+                notes="case supervisors only (no persona is one: tested in cases/tests)",
+            ),
+            Row("POST", lambda w: "/cases/supervision/", split(302, 405), body=lambda w: {}),
+        ],
+        "cases/<uuid:case_id>/work/": [
+            Row(
+                "GET",
+                _work_url("work/"),
+                split(302, 404, provider_b=200),
+                notes="plan, notes, documents: the case's reach (shared reach: tested apart)",
+            ),
+            Row("POST", _work_url("work/"), split(302, 405), body=lambda w: {}),
+        ],
+        "cases/<uuid:case_id>/goals/": [
+            Row(
+                "POST",
+                _work_url("goals/"),
+                WORK_WRITE,
+                body=lambda w: {"domain": "safety", "text": "A goal"},
+                notes="added: back to the work page",
+            )
+        ],
+        "cases/<uuid:case_id>/goals/<int:goal_id>/": [
+            Row(
+                "POST",
+                lambda w: f"/cases/{_work_case(w).pk}/goals/{_work_goal(w).pk}/",
+                WORK_WRITE,
+                body=lambda w: {"status": "met"},
+            )
+        ],
+        "cases/<uuid:case_id>/tasks/": [
+            Row(
+                "POST",
+                _work_url("tasks/"),
+                WORK_WRITE,
+                body=lambda w: {
+                    "title": "A task",
+                    "due_on": "2099-01-31",
+                    "assignee": str(w["provider_b"].user.pk),
+                },
+            )
+        ],
+        "cases/<uuid:case_id>/tasks/<int:task_id>/": [
+            Row(
+                "POST",
+                lambda w: f"/cases/{_work_case(w).pk}/tasks/{_work_task(w).pk}/",
+                WORK_WRITE,
+                body=lambda w: {"due_on": "2099-02-28", "assignee": str(w["provider_b"].user.pk)},
+            )
+        ],
+        "cases/<uuid:case_id>/tasks/<int:task_id>/done/": [
+            Row(
+                "POST",
+                lambda w: f"/cases/{_work_case(w).pk}/tasks/{_work_task(w).pk}/done/",
+                WORK_WRITE,
+                body=lambda w: {},
+            )
+        ],
+        "cases/<uuid:case_id>/notes/": [
+            Row(
+                "POST",
+                _work_url("notes/"),
+                WORK_WRITE,
+                body=lambda w: {"body": "A note"},
+                notes="the case's own people, or a share that allows notes (tested apart)",
+            )
+        ],
+        "cases/<uuid:case_id>/documents/": [
+            Row(
+                "POST",
+                _work_url("documents/"),
+                WORK_WRITE,
+                body=_work_upload,
+                notes="a multipart upload, checked by content",
+            )
+        ],
+        "cases/<uuid:case_id>/documents/<uuid:document_id>/": [
+            Row(
+                "GET",
+                lambda w: f"/cases/{_work_case(w).pk}/documents/{_work_document(w).pk}/",
+                split(302, 404, provider_b=200),
+                notes="every download audited; a share without documents: 404 (tested apart)",
+            ),
+            Row(
+                "POST",
+                lambda w: f"/cases/{_work_case(w).pk}/documents/{_work_document(w).pk}/",
+                split(302, 405),
+                body=lambda w: {},
+            ),
+        ],
+        "cases/<uuid:case_id>/approvals/": [
+            Row(
+                "POST",
+                _work_url("approvals/"),
+                WORK_WRITE,
+                body=lambda w: {"kind": "closure", "closing_status": "Closed"},
+            )
+        ],
+        "cases/<uuid:case_id>/approvals/<int:approval_id>/": [
+            Row(
+                "POST",
+                lambda w: f"/cases/{_work_case(w).pk}/approvals/{_work_approval(w).pk}/",
+                split(302, 404),
+                body=lambda w: {"decision": "approve"},
+                notes="supervisors of the case's organization only (tested in cases/tests)",
+            )
+        ],
+    }
+)

@@ -188,6 +188,15 @@ class Approval(models.Model):
     class Meta:
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["state", "kind"], name="case_approval_state")]
+        constraints = [
+            # One plan and one closure waiting at a time per case, even for two requests
+            # sent at the same moment.
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=models.Q(state="pending"),
+                name="case_approval_one_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} approval of {self.case_id}: {self.state}"
