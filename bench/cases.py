@@ -131,8 +131,8 @@ def bulk_cases(
             data_key = Fernet.generate_key()
             cipher = CaseCipher(Fernet(data_key))
             alias = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-            year = rng.randint(1960, 2008)
-            county = rng.choice(COUNTIES)
+            year = rng.randint(1950, 1990) if closed_long_ago else rng.randint(1960, 2008)
+            county = rng.choices(COUNTIES, weights=[30, 20, 15, 10, 10, 8, 4, 3])[0]
             opened = today - timedelta(days=rng.randint(0, 1500))
             closed = None
             status = rng.choice(["Active", "Active", "FollowUp", "Closed"])
@@ -148,11 +148,15 @@ def bulk_cases(
                 owner=workers[n % len(workers)],
                 status=status,
                 trafficking_status=rng.choice(statuses),
-                gender=rng.choice(genders),
+                # Skewed like real caseloads (a few values carry most cases), so that the
+                # de-identified export's k-anonymity classes are as full as a coalition's.
+                gender=rng.choices(genders[:3], weights=[70, 25, 5])[0],
                 age_band=vocab.age_band(vocab.age_at(year, opened)),
-                citizenship=rng.choice(["US", "MX", "GT", "HN", "PH"]),
+                citizenship=rng.choices(["US", "MX", "GT", "HN", "PH"], weights=[60, 20, 8, 7, 5])[
+                    0
+                ],
                 primary_language=rng.choice(["eng", "spa", "tgl"]),
-                types_of_exploitation=[rng.choice(types)],
+                types_of_exploitation=[rng.choices(types[:4], weights=[45, 45, 6, 4])[0]],
                 methods_of_control=rng.sample(controls, 2),
                 identified_on=opened,
                 opened_on=opened,
@@ -196,7 +200,7 @@ def seed(args: argparse.Namespace) -> dict[Any, dict[str, Any]]:
     workers = max(1, per_org // args.per_caseworker)
     people = _people(args.organizations, workers)
     have = Case.objects.exclude(number__startswith="P").count()
-    if have == per_org * args.organizations:
+    if have == per_org * args.organizations and not args.reseed:
         log(f"reusing {have} seeded cases")
         return people
     if have:
@@ -430,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--purge", type=int, default=10_000)
     parser.add_argument("--n", type=int, default=200, help="timed requests per operation")
     parser.add_argument("--seed", type=int, default=20261203)
+    parser.add_argument("--reseed", action="store_true", help="seed the cases again")
     return run(parser.parse_args(argv))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from lantern.audit.services import audit_record
-from lantern.cases.models import Case, CaseAccess
+from lantern.cases.models import Case, CaseAccess, CompelledDisclosure
 from lantern.cases.models.case import AccessKind
 from lantern.consent.models import CaseGroup
 
@@ -116,8 +116,14 @@ def page_language(requested: str, case: Case, current: str) -> str:
 def disclosure_log_read(
     *, actor: Any, case: Case, limit: int | None = None, offset: int = 0, via: str = "page"
 ) -> tuple[int, list[DisclosureRow]]:
-    """The case's disclosure log, newest first, and its total; the read is audited."""
+    """The case's disclosure log, newest first, and its total; the read is audited.
+
+    A release under a court order that forbids telling the person (a gag order) is left out
+    while the case has such an order: the log is what the person is given. The release stays
+    in the audit log and in the order's own record, for the organization's legal staff."""
     accesses = CaseAccess.objects.filter(case=case).select_related("actor", "organization")
+    if CompelledDisclosure.objects.filter(case=case, notification_forbidden=True).exists():
+        accesses = accesses.exclude(kind=AccessKind.COMPELLED)
     total = accesses.count()
     window = accesses.order_by("-at", "-id")[offset : None if limit is None else offset + limit]
     rows = [_row(access, case) for access in window]

@@ -141,20 +141,7 @@ def _full_row(values: Mapping[str, Any], places: list[tuple[str, str, str, str]]
     row = {
         "first_name": escape_text(cipher.open(values["alias_sealed"])),
         "birth_year": cipher.open(values["birth_year_sealed"]),
-        "age_band": values["age_band"],
-        "gender": values["gender"],
-        "citizenship": values["citizenship"],
-        "primary_language": values["primary_language"],
-        "trafficking_status": values["trafficking_status"],
-        "types_of_exploitation": join_codes(
-            _in_order(values["types_of_exploitation"], vocab.TYPES_OF_EXPLOITATION)
-        ),
-        "methods_of_control": join_codes(
-            _in_order(values["methods_of_control"], vocab.METHODS_OF_CONTROL)
-        ),
-        "method_of_recruitment": values["method_of_recruitment"],
-        "forced_labour_industry": values["forced_labour_industry"],
-        "case_status": values["status"],
+        **_coded_columns(values),
         "identified_on": _iso(values["identified_on"]),
         "opened_on": _iso(values["opened_on"]),
         "closed_on": _iso(values["closed_on"]),
@@ -282,9 +269,9 @@ def class_sizes(cases: "QuerySet[Case]") -> Counter[kanon.QuasiKey]:
     )
 
 
-def _deidentified_row(values: Mapping[str, Any]) -> list[str]:
-    country = values["released_country"] or ""
-    row = {
+def _coded_columns(values: Mapping[str, Any]) -> dict[str, str]:
+    """The coded HTCDS columns both exports write as they are (no personal data)."""
+    return {
         "age_band": values["age_band"],
         "gender": values["gender"],
         "citizenship": values["citizenship"],
@@ -299,6 +286,13 @@ def _deidentified_row(values: Mapping[str, Any]) -> list[str]:
         "method_of_recruitment": values["method_of_recruitment"],
         "forced_labour_industry": values["forced_labour_industry"],
         "case_status": values["status"],
+    }
+
+
+def _deidentified_row(values: Mapping[str, Any]) -> list[str]:
+    country = values["released_country"] or ""
+    row = {
+        **_coded_columns(values),
         "identified_on": _month(values["identified_on"]),
         "opened_on": _month(values["opened_on"]),
         "closed_on": _month(values["closed_on"]),

@@ -116,3 +116,19 @@ def may_open_cases(user: Any) -> bool:
 def may_evaluate(user: Any, organization_id: Any) -> bool:
     """The program evaluation page (aggregates of the organization's cases): supervisors."""
     return may_supervise(user, organization_id)
+
+
+def may_keep_legal_records_anywhere(user: Any) -> bool:
+    """The staff bar's entry to legal holds and court orders."""
+    return bool(legal_org_ids(user))
+
+
+def may_set_retention_anywhere(user: Any) -> bool:
+    if not _authenticated(user):
+        return False
+    return bool(organization_ids_with(user, Capability.SET_RETENTION))
+
+
+def may_evaluate_anywhere(user: Any) -> bool:
+    """The staff bar's entry to the program evaluation (supervisors)."""
+    return bool(supervisor_org_ids(user))

@@ -53,6 +53,35 @@ def field_error_from(exc: ValidationError) -> FieldError:
     return FieldError(CONSENT_FIELDS.get(field, field), message)
 
 
+def case_consent_record(
+    *,
+    actor: Any,
+    case: Case,
+    recipient: Organization,
+    groups: Sequence[str],
+    purpose: str,
+    method: str,
+    expires_at: datetime | None,
+) -> Any:
+    """The person's consent to give `recipient` these groups of `case` (catalogue "case",
+    about this case), recorded by `actor` for the case's organization; 422 naming the field."""
+    try:
+        return consent_record(
+            recipient=recipient,
+            granted_by_organization=case.organization,
+            categories=groups,
+            purpose=purpose,
+            method=method,
+            expires_at=expires_at,
+            actor=actor,
+            subject_type=SUBJECT_TYPE,
+            subject_id=str(case.pk),
+            catalogue="case",
+        )
+    except ValidationError as exc:
+        raise field_error_from(exc) from exc
+
+
 def check_recipient(case: Case, recipient: Any, allowed: Any, *, why: str) -> Organization:
     """`recipient` must be another organization among `allowed` (a queryset)."""
     if not isinstance(recipient, Organization):
@@ -94,21 +123,15 @@ def case_share(
         sharing_selectors.share_recipients(case),
         why="nobody there keeps case records, so nobody could see the share",
     )
-    try:
-        consent = consent_record(
-            recipient=recipient,
-            granted_by_organization=case.organization,
-            categories=groups,
-            purpose=purpose,
-            method=method,
-            expires_at=expires_at,
-            actor=actor,
-            subject_type=SUBJECT_TYPE,
-            subject_id=str(case.pk),
-            catalogue="case",
-        )
-    except ValidationError as exc:
-        raise field_error_from(exc) from exc
+    consent = case_consent_record(
+        actor=actor,
+        case=case,
+        recipient=recipient,
+        groups=groups,
+        purpose=purpose,
+        method=method,
+        expires_at=expires_at,
+    )
     if may_add_notes and CaseGroup.NOTES not in consent.categories:
         raise FieldError("may_add_notes", "adding notes needs the notes group in the consent")
     share = CaseShare.objects.create(

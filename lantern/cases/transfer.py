@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -41,13 +40,11 @@ from lantern.cases.models import (
 )
 from lantern.cases.models.case import AccessKind
 from lantern.cases.sharing_services import (
-    SUBJECT_TYPE,
+    case_consent_record,
     check_recipient,
-    field_error_from,
     require_own_reach,
 )
 from lantern.consent.models import CaseGroup
-from lantern.consent.services import consent_record
 from lantern.core.api_errors import FieldError
 from lantern.notify.services import notify_organization_staff
 
@@ -274,21 +271,15 @@ def _transfer(
         sharing_selectors.transfer_recipients(locked),
         why="it has no case supervisor to take the case on",
     )
-    try:
-        consent = consent_record(
-            recipient=recipient,
-            granted_by_organization=locked.organization,
-            categories=groups,
-            purpose=purpose,
-            method=method,
-            expires_at=expires_at,
-            actor=actor,
-            subject_type=SUBJECT_TYPE,
-            subject_id=str(locked.pk),
-            catalogue="case",
-        )
-    except ValidationError as exc:
-        raise field_error_from(exc) from exc
+    consent = case_consent_record(
+        actor=actor,
+        case=locked,
+        recipient=recipient,
+        groups=groups,
+        purpose=purpose,
+        method=method,
+        expires_at=expires_at,
+    )
     granted = frozenset(consent.categories)
     now = timezone.now()
     new_case = _new_case(recipient, now)

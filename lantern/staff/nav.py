@@ -77,6 +77,21 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem(
         "supervision", _("Supervision"), "cases:supervision", case_work_policy.may_see_supervision
     ),
+    NavItem(
+        "case-evaluation",
+        _("Program evaluation"),
+        "cases:evaluation",
+        case_policy.may_evaluate_anywhere,
+    ),
+    NavItem(
+        "case-legal",
+        _("Legal holds and orders"),
+        "cases:legal",
+        case_policy.may_keep_legal_records_anywhere,
+    ),
+    NavItem(
+        "case-retention", _("Retention"), "cases:retention", case_policy.may_set_retention_anywhere
+    ),
     NavItem("openings", _("Openings"), "directory:provider-capacities", _has_openings),
     NavItem("organizations", _("Organizations"), "staff-organizations", _administers),
     NavItem("people", _("People"), "accounts:people", _manages_people),

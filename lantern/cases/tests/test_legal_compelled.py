@@ -247,3 +247,23 @@ def test_the_record_is_audited_without_what_was_asked(world):
         )
         requested_raw, review_raw = cursor.fetchone()
     assert REQUESTED not in requested_raw and "Counsel" not in review_raw
+
+
+def test_a_gag_order_keeps_the_release_off_the_log_the_person_is_given(world, document_dir):
+    from lantern.cases.disclosure import disclosure_log_read
+
+    boss = supervisor(world)
+    told = open_case(world, actor=boss, alias=ALIAS)
+    compelled_release(actor=boss, disclosure=_ready(boss, told, ["identity"]))
+    gagged = open_case(world, actor=boss, alias="Other Fictional", contact="call 555-0109")
+    order = _ready(
+        boss, gagged, ["identity"], notification_forbidden=True, notified_on=None, notified_how=""
+    )
+    compelled_release(actor=boss, disclosure=order)
+
+    _, rows = disclosure_log_read(actor=boss, case=told)
+    assert [row for row in rows if "court order" in str(row.as_json()).lower()]
+    _, rows = disclosure_log_read(actor=boss, case=gagged)
+    assert not [row for row in rows if "court order" in str(row.as_json()).lower()]
+    # The release is still on record for the organization: the access row and the audit.
+    assert CaseAccess.objects.filter(case=gagged, kind=AccessKind.COMPELLED).count() == 1

@@ -117,3 +117,38 @@ def test_never_allows_after_expiry_or_revocation_or_for_another_recipient_or_cat
     if at >= consent.expires_at or revoked is not None:
         assert not allowed
         assert consent_state(consent, at) in ("expired", "revoked")
+
+
+def test_each_catalogue_opens_only_its_own_items():
+    at = T0 + timedelta(days=1)
+    # A case consent naming "documents" (a code both catalogues have) opens the case group
+    # only; a referral consent never opens a case group, even one it happens to list.
+    case = _consent(catalogue="case", categories=["identity", "documents"])
+    assert consent_allows(case, recipient_id=RECIPIENT, category="identity", at=at)
+    assert not consent_allows(case, recipient_id=RECIPIENT, category="name", at=at)
+    referral = _consent(categories=["name", "identity"])
+    assert consent_allows(referral, recipient_id=RECIPIENT, category="name", at=at)
+    assert not consent_allows(referral, recipient_id=RECIPIENT, category="identity", at=at)
+
+
+def test_a_consent_is_recorded_against_its_own_catalogue(world):
+    from django.core.exceptions import ValidationError
+
+    from lantern.consent.services import consent_record
+
+    common = {
+        "recipient": world.org_c,
+        "granted_by_organization": world.org_b,
+        "purpose": "continuing support",
+        "method": Method.WRITTEN,
+        "expires_at": datetime.now(UTC) + timedelta(days=30),
+        "actor": world["provider_b"].user,
+    }
+    with pytest.raises(ValidationError, match="unknown categories: identity"):
+        consent_record(categories=["identity"], **common)
+    with pytest.raises(ValidationError, match="unknown categories: name"):
+        consent_record(categories=["name"], catalogue="case", **common)
+    with pytest.raises(ValidationError, match="catalogue"):
+        consent_record(categories=["name"], catalogue="intel", **common)
+    made = consent_record(categories=["identity", "notes"], catalogue="case", **common)
+    assert (made.catalogue, made.categories) == ("case", ["identity", "notes"])

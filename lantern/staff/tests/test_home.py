@@ -63,7 +63,15 @@ def test_an_organization_admin_sees_people(world):
     membership_add(user=admin, organization=world.org_b, role=Role.ORGANIZATION_ADMIN, actor=None)
     persona = Persona("org_admin", admin, token_create(user=admin).secret)
     html = persona.client().get(reverse("staff-home")).content.decode()
-    assert bar_of(html) == ["home", "openings", "people", "tokens", "api-docs"]
+    assert bar_of(html) == [
+        "home",
+        "case-legal",
+        "case-retention",
+        "openings",
+        "people",
+        "tokens",
+        "api-docs",
+    ]
     assert cards_of(html) == {"openings", "people"}
 
 
