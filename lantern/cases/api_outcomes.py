@@ -20,19 +20,13 @@ from lantern.cases import selectors
 from lantern.cases.assessments import assessment_record, assessments_read
 from lantern.cases.models import Assessment
 from lantern.cases.models.work import LIFE_DOMAIN_CODES
+from lantern.core.api_errors import WRITE_ERRORS
 from lantern.core.bounds import BoundedDate, Limit, Offset
 from lantern.core.errors import NotFound
 
 router = Router(tags=["cases"])
 
-# 400: a body that is not JSON; 403: a session caller without a CSRF token.
-Errors = {
-    400: dict[str, Any],
-    401: dict[str, Any],
-    403: dict[str, Any],
-    404: dict[str, Any],
-    422: dict[str, Any],
-}
+Errors = WRITE_ERRORS
 
 
 class AssessmentIn(Schema):

@@ -22,15 +22,14 @@ from lantern.cases import fields, indexing, reading, selectors, services
 from lantern.cases.models import Case
 from lantern.cases.reading import CaseDetail
 from lantern.cases.selectors import CaseQuery
-from lantern.core.api_errors import FieldError
+from lantern.core.api_errors import WRITE_ERRORS, FieldError
 from lantern.core.bounds import BoundedDate, Limit, Offset
 from lantern.core.errors import NotFound
 
 router = Router(tags=["cases"])
 
 Error = dict[str, Any]
-# 400: a body that is not JSON; 403: a session caller without a CSRF token.
-Errors: dict[int, Any] = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
+Errors = WRITE_ERRORS
 
 
 def _iso_date(value: Any) -> Any:

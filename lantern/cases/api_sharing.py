@@ -26,15 +26,12 @@ from lantern.cases.models import CaseShare
 from lantern.consent.models import PURPOSE_MAX_LENGTH
 from lantern.consent.schemas import ISO_DATE_TIME, MethodCode, RevokeReasonCode
 from lantern.consent.selectors import consent_state
-from lantern.core.api_errors import FieldError
+from lantern.core.api_errors import WRITE_ERRORS, FieldError
 from lantern.core.bounds import BoundedAwareDatetime, Limit, Offset
 
 router = Router(tags=["cases"])
 
-Error = dict[str, Any]
-# 400: a body that is not JSON; 403: a session caller without a CSRF token or a fresh
-# password confirmation.
-ERRORS: dict[int, Any] = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
+ERRORS = WRITE_ERRORS
 Purpose = Annotated[str, StringConstraints(max_length=PURPOSE_MAX_LENGTH)]
 Group = Annotated[str, StringConstraints(max_length=40)]
 

@@ -17,19 +17,13 @@ from pydantic import ConfigDict, StringConstraints
 from lantern.accounts.api_auth import api_user, write_auth
 from lantern.cases import selectors, work_policy, work_selectors
 from lantern.cases import work_services as services
+from lantern.core.api_errors import WRITE_ERRORS
 from lantern.core.bounds import Limit, Offset
 from lantern.core.errors import NotFound
 
 router = Router(tags=["cases"])
 
-# 400: a body that is not JSON; 403: a session caller without a CSRF token.
-Errors = {
-    400: dict[str, Any],
-    401: dict[str, Any],
-    403: dict[str, Any],
-    404: dict[str, Any],
-    422: dict[str, Any],
-}
+Errors = WRITE_ERRORS
 
 
 class NoteIn(Schema):

@@ -11,14 +11,13 @@ The blind index is an HMAC-SHA256 under `LANTERN_BLIND_INDEX_KEY` of normalised 
 `matchkeys`), so a search for an alias is one indexed lookup and the database holds no name.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from lantern.cases import matchkeys
 from lantern.cases.models import Case, CaseKey
 
 PREFIX = "ck1:"
@@ -87,4 +86,4 @@ def blind_digest(value: str) -> str:
 
     Truncation only ever adds a candidate to a search or a duplicate check, which a person
     then reviews; it cannot hide a match."""
-    return hmac.new(_index_key(), value.encode(), hashlib.sha256).hexdigest()[:32]
+    return matchkeys.blind(_index_key(), value)

@@ -8,7 +8,6 @@ writes the audit event and, for anyone but an assigned caseworker, a disclosure-
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from lantern.audit.services import audit_record
@@ -299,8 +298,3 @@ def case_history(
         action="case.history",
     )
     return rows, total
-
-
-def today_age(case_values_: dict[str, Any], on: date) -> int | None:
-    year = case_values_.get("birth_year")
-    return on.year - int(year) if year else None

@@ -27,11 +27,9 @@ from argparse import ArgumentParser
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.core.cache import cache
 from django.core.management.base import CommandError
 from django.db import models, transaction
@@ -40,6 +38,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from lantern.audit.services import audit_record
+from lantern.cases import storage
 from lantern.cases.fields import PERSONAL_FIELDS
 from lantern.cases.legal_selectors import held_cases, retention_by_organization
 from lantern.cases.models import (
@@ -133,22 +132,13 @@ def sealed_case_rows() -> list[tuple[type[models.Model], list[str]]]:
     return found
 
 
-def document_path(document_id: Any) -> Path:
-    """Where a case document's sealed bytes are stored."""
-    return Path(settings.LANTERN_CASE_DOCUMENT_DIR) / str(document_id)
-
-
 def delete_document_files(document_ids: Iterable[Any]) -> int:
-    """Delete the stored files of these documents; returns how many existed. (The work
-    part's `storage.delete_case_files` does this per case; the purge needs it per batch.)"""
+    """Delete the stored files of these documents (a whole batch of cases at once); returns
+    how many existed."""
     deleted = 0
     for document_id in document_ids:
-        path = document_path(document_id)
         try:
-            path.unlink()
-            deleted += 1
-        except FileNotFoundError:
-            continue
+            deleted += storage.delete_document(document_id)
         except OSError:  # pragma: no cover - the key is gone already, so it stays unreadable
             logger.exception("cases purge: could not delete document file %s", document_id)
     return deleted

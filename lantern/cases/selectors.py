@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from lantern.accounts.models import Membership, Organization
@@ -196,10 +196,6 @@ def duplicate_candidates(
 
 def cases_by_ids(ids: Any) -> QuerySet[Case]:
     return Case.objects.filter(pk__in=list(ids))
-
-
-def overdue_filter(today: date) -> Q:
-    return Q(done_at__isnull=True, due_on__lt=today)
 
 
 def for_listing(cases: QuerySet[Case]) -> QuerySet[Case]:

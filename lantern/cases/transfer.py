@@ -17,14 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lantern.accounts.models import Organization
 from lantern.accounts.roles import Capability, roles_with
 from lantern.audit.services import audit_record
-from lantern.cases import indexing, services, sharing_selectors
+from lantern.cases import indexing, services, sharing_selectors, storage
 from lantern.cases.disclosure import log_disclosure
 from lantern.cases.keys import CaseCipher, cipher_for, key_create
 from lantern.cases.models import (
@@ -60,11 +59,6 @@ TRAFFICKING_CODED = (
     "forced_labour_industry",
     "identified_on",
 )
-
-
-def document_path(document_id: Any) -> Path:
-    """Where a document's sealed bytes are stored (see `CaseDocument`)."""
-    return Path(settings.LANTERN_CASE_DOCUMENT_DIR) / str(document_id)
 
 
 class _Copier:
@@ -155,10 +149,10 @@ class _Copier:
 
     def documents(self) -> None:
         for document in self.source.documents.order_by("created"):
-            source_path = document_path(document.pk)
-            if not source_path.exists():
+            try:
+                data = self.old.open_bytes(storage.read_document(document.pk))
+            except FileNotFoundError:
                 continue  # nothing stored to copy (the row alone would be a dead link)
-            data = self.old.open_bytes(source_path.read_bytes())
             copy = CaseDocument.objects.create(
                 case=self.target,
                 document_type=document.document_type,
@@ -167,10 +161,9 @@ class _Copier:
                 size=document.size,
                 created=document.created,
             )
-            target_path = document_path(copy.pk)
-            target_path.parent.mkdir(parents=True, exist_ok=True)
-            self.written.append(target_path)
-            target_path.write_bytes(self.new.seal_bytes(data))
+            # Registered before writing, so a failed transfer removes a half-written file.
+            self.written.append(storage.document_path(copy.pk))
+            storage.write_document(copy.pk, self.new.seal_bytes(data))
 
 
 def _new_case(recipient: Organization, now: datetime) -> Case:

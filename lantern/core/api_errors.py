@@ -33,6 +33,18 @@ DEFAULT_LOC: dict[int, list[str]] = {
 }
 
 
+# The error answers an authenticated write can give, for an operation's `response=`:
+# 400 a body that is not JSON, 401 no or a bad token, 403 a session caller without a CSRF
+# token (or a fresh confirmation where one is asked), 404 missing or not allowed, 422 a field.
+WRITE_ERRORS: dict[int, Any] = {
+    400: dict[str, Any],
+    401: dict[str, Any],
+    403: dict[str, Any],
+    404: dict[str, Any],
+    422: dict[str, Any],
+}
+
+
 class FieldError(Exception):
     """Raise from an endpoint to answer 422 naming the offending field."""
 

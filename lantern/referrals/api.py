@@ -15,7 +15,7 @@ from pydantic import ConfigDict, StrictBool, StringConstraints
 
 from lantern.accounts.api_auth import api_user, write_auth
 from lantern.consent.schemas import ConsentIn
-from lantern.core.api_errors import FieldError
+from lantern.core.api_errors import WRITE_ERRORS, FieldError
 from lantern.core.bounds import BoundedDatetime, Limit, Offset
 from lantern.matching.api import NeedsIn, needs_from
 from lantern.referrals import old_figure, presenters, selectors, services
@@ -24,14 +24,7 @@ from lantern.referrals.models import DeclineReason, Referral, Status
 router = Router(tags=["referrals"])
 
 Item = Annotated[str, StringConstraints(max_length=services.SHARED_MAX_CHARS)]
-# 400: a body that is not JSON; 403: a session caller without a CSRF token.
-Errors = {
-    400: dict[str, Any],
-    401: dict[str, Any],
-    403: dict[str, Any],
-    404: dict[str, Any],
-    422: dict[str, Any],
-}
+Errors = WRITE_ERRORS
 
 
 class SharedIn(Schema):

@@ -22,7 +22,7 @@ from lantern.cases.models import (
     CaseTask,
     PlanGoal,
 )
-from lantern.cases.retention import document_path
+from lantern.cases.storage import document_path
 from lantern.cases.tests.factories import member, open_case
 from lantern.testing import World
 

@@ -34,9 +34,10 @@ from lantern.cases.models import (
     PlanGoal,
 )
 from lantern.cases.reading import case_read
-from lantern.cases.retention import case_cache_key, document_path
+from lantern.cases.retention import case_cache_key
 from lantern.cases.selectors import case_for_user
 from lantern.cases.services import case_update
+from lantern.cases.storage import document_path
 from lantern.cases.tests.factories import supervisor
 from lantern.cases.tests.legal_factories import add_work, close, open_case, run_purge
 

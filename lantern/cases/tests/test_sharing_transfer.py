@@ -19,6 +19,7 @@ from lantern.cases.models import (
 )
 from lantern.cases.reading import case_values
 from lantern.cases.selectors import case_for_user, reach_for
+from lantern.cases.storage import document_path
 from lantern.cases.tests.factories import open_case, supervisor
 from lantern.cases.tests.sharing_factories import (
     ALIAS,
@@ -28,7 +29,6 @@ from lantern.cases.tests.sharing_factories import (
     supervisor_c,
     transfer,
 )
-from lantern.cases.transfer import document_path
 from lantern.core.api_errors import FieldError
 from lantern.core.errors import NotFound
 from lantern.notify.models import Notification
